@@ -1,0 +1,78 @@
+/**
+ * The contracts that tie the pipeline together (DESIGN.md §3), in one place that the
+ * Lambda code, the Pulumi program and the local runtime all import. Nothing here talks
+ * to AWS: it is names and shapes only, so a rename is one edit and a type error
+ * everywhere it matters.
+ */
+
+/** The three collectors, in cascade order. */
+export const STAGES = ["branches", "salespersons", "sales"] as const;
+export type StageName = (typeof STAGES)[number];
+
+/** The tables each stage writes, keyed as in the seed (DESIGN.md §1). */
+export const TABLE_KEYS = {
+  branches: { hashKey: "branch_id" },
+  salespersons: { hashKey: "employee_id", rangeKey: "branch_id" },
+  sales: { hashKey: "sale_id", rangeKey: "employee_id" },
+  rejects: { hashKey: "stage", rangeKey: "source_id" },
+} as const satisfies Record<StageName | "rejects", { hashKey: string; rangeKey?: string }>;
+export type TableKind = keyof typeof TABLE_KEYS;
+
+/** The TTL attribute of the rejects table (epoch seconds). */
+export const REJECTS_TTL_ATTRIBUTE = "expires_at";
+/** The attribute every upserted item carries: a hash of the source record. */
+export const CONTENT_HASH_ATTRIBUTE = "content_hash";
+
+/**
+ * Environment variables, one per fact, read once at cold start. Which stage reads which
+ * is in STAGE_ENVIRONMENT below; the Pulumi program sets exactly those.
+ */
+export const ENV = {
+  /** The stage's own DynamoDB table. */
+  tableName: "TABLE_NAME",
+  /** The rejects table (DESIGN.md §3 "Rejects"). */
+  rejectsTableName: "REJECTS_TABLE_NAME",
+  /** The queue the stage fans out to (stages 1 and 2 only). */
+  targetQueueUrl: "TARGET_QUEUE_URL",
+  /** Base URL of the third-party source API, without a trailing slash. */
+  sourceBaseUrl: "SOURCE_BASE_URL",
+  /** Name of the SSM SecureString holding the source token; unset means no token. */
+  sourceTokenParameter: "SOURCE_TOKEN_PARAMETER",
+  /** The deployment stage (the Pulumi stack name: dev, prod, ...). */
+  deployStage: "DEPLOY_STAGE",
+  /** Sales look-back window in hours (stage 3 only). */
+  lookbackHours: "LOOKBACK_HOURS",
+  /** Days a reject is kept before DynamoDB's TTL removes it. */
+  rejectsTtlDays: "REJECTS_TTL_DAYS",
+} as const;
+export type EnvKey = keyof typeof ENV;
+
+/** The variables each stage's function is given (Powertools' own come on top). */
+export const STAGE_ENVIRONMENT: Record<StageName, readonly EnvKey[]> = {
+  branches: ["tableName", "rejectsTableName", "targetQueueUrl", "sourceBaseUrl", "sourceTokenParameter", "deployStage", "rejectsTtlDays"],
+  salespersons: ["tableName", "rejectsTableName", "targetQueueUrl", "sourceBaseUrl", "sourceTokenParameter", "deployStage", "rejectsTtlDays"],
+  sales: ["tableName", "rejectsTableName", "sourceBaseUrl", "sourceTokenParameter", "deployStage", "lookbackHours", "rejectsTtlDays"],
+};
+
+/** The queue that feeds each SQS-triggered stage, by the name the infra gives it. */
+export const STAGE_SOURCE_QUEUE = { salespersons: "employee", sales: "sale" } as const;
+export type QueueKind = (typeof STAGE_SOURCE_QUEUE)[keyof typeof STAGE_SOURCE_QUEUE];
+
+/** Stage 2's input: one per branch. */
+export interface BranchMessage {
+  runId: string;
+  branchId: string;
+}
+/** Stage 3's input: one per salesperson. */
+export interface SalespersonMessage {
+  runId: string;
+  branchId: string;
+  employeeId: string;
+}
+/** The run id also travels as this message attribute, so one run can be followed. */
+export const RUN_ID_ATTRIBUTE = "runId";
+
+/** The event that starts stage 1; `branches` limits the run to those names. */
+export interface ScheduleEvent {
+  branches?: string[];
+}
