@@ -1,0 +1,60 @@
+/**
+ * Bundles each collector with esbuild into one minified CommonJS file plus its source
+ * map, for the Lambda Node.js 22 runtime on arm64. The Pulumi program deploys exactly
+ * this directory, and the local runtime loads exactly this file.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+import { STAGES, type StageName } from "./lib/contract";
+
+/** Where bundles are written unless the caller says otherwise (git-ignored). */
+export const DEFAULT_BUNDLE_ROOT = path.resolve(__dirname, "..", ".build", "bundles");
+/** The Lambda handler string for every bundle: `index.js`, export `handler`. */
+export const BUNDLE_HANDLER = "index.handler";
+
+export interface Bundle {
+  stage: StageName;
+  /** The directory to deploy as the function's code (index.js and index.js.map). */
+  dir: string;
+  /** The bundled file itself. */
+  file: string;
+  /** Size of index.js in bytes. */
+  bytes: number;
+  /** Size of index.js.map in bytes. */
+  mapBytes: number;
+}
+
+export function bundleEntry(stage: StageName): string {
+  return path.resolve(__dirname, stage, "handler.ts");
+}
+
+/** Bundles one collector. Synchronous so the Pulumi program can call it while it builds its graph. */
+export function buildBundle(stage: StageName, root: string = DEFAULT_BUNDLE_ROOT): Bundle {
+  const dir = path.join(root, stage);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const file = path.join(dir, "index.js");
+  buildSync({
+    entryPoints: [bundleEntry(stage)],
+    outfile: file,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    legalComments: "none",
+    logLevel: "error",
+  });
+  return { stage, dir, file, bytes: fs.statSync(file).size, mapBytes: fs.statSync(`${file}.map`).size };
+}
+
+export function buildAllBundles(root: string = DEFAULT_BUNDLE_ROOT): Record<StageName, Bundle> {
+  return Object.fromEntries(STAGES.map((stage) => [stage, buildBundle(stage, root)])) as Record<StageName, Bundle>;
+}
+
+if (require.main === module) {
+  for (const bundle of Object.values(buildAllBundles())) {
+    console.log(`${bundle.stage.padEnd(13)} ${(bundle.bytes / 1024).toFixed(1).padStart(8)} KiB  (map ${(bundle.mapBytes / 1024).toFixed(1)} KiB)  ${path.relative(process.cwd(), bundle.file)}`);
+  }
+}

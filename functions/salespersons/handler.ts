@@ -1,0 +1,4 @@
+// Placeholder until the salespersons collector lands.
+export const handler = async (): Promise<never> => {
+  throw new Error("the salespersons collector is not implemented yet");
+};
