@@ -76,3 +76,19 @@ export const RUN_ID_ATTRIBUTE = "runId";
 export interface ScheduleEvent {
   branches?: string[];
 }
+
+/**
+ * Metrics every collector emits (CloudWatch EMF through Powertools, namespace from
+ * POWERTOOLS_METRICS_NAMESPACE). The local runtime reads the same EMF lines from each
+ * function's output to build its summary, as CloudWatch would.
+ */
+export const METRICS = {
+  fetched: "RecordsFetched",
+  written: "RecordsWritten",
+  unchanged: "RecordsUnchanged",
+  rejected: "RecordsRejected",
+  sent: "MessagesSent",
+  retried: "SourceRetries",
+} as const;
+export type MetricKey = keyof typeof METRICS;
+export const METRICS_NAMESPACE = "CascadingEtl";
