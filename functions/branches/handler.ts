@@ -1,4 +1,5 @@
-// Placeholder until the branches collector lands.
-export const handler = async (): Promise<never> => {
-  throw new Error("the branches collector is not implemented yet");
-};
+/** Stage 1: invoked by the schedule; pulls branches, upserts them, sends one message per branch. */
+import { createBranchesHandler } from "../lib/handlers";
+import { createHandlerDeps } from "../lib/runtime";
+
+export const handler = createBranchesHandler(createHandlerDeps("branches"));

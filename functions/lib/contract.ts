@@ -92,3 +92,27 @@ export const METRICS = {
 } as const;
 export type MetricKey = keyof typeof METRICS;
 export const METRICS_NAMESPACE = "CascadingEtl";
+
+/**
+ * Why a source record went to the rejects table instead of its stage's table. A closed
+ * set, so the CLI and alarms can match on it.
+ * - SCHEMA_INVALID: the record does not match the stage's schema.
+ * - PARENT_MISMATCH: the record names a different parent than the one asked for (an
+ *   employee of another branch, a sale of another salesperson).
+ * - DUPLICATE_ID: the same id came twice in one pull with different content.
+ * - ITEM_TOO_LARGE: the stored item would exceed DynamoDB's 400 KB item limit.
+ */
+export const REJECT_REASONS = ["SCHEMA_INVALID", "PARENT_MISMATCH", "DUPLICATE_ID", "ITEM_TOO_LARGE"] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Attributes of a rejects item besides its keys and REJECTS_TTL_ATTRIBUTE. */
+export const REJECT_ATTRIBUTES = {
+  reason: "reason",
+  detail: "detail",
+  runId: "run_id",
+  payload: "payload_excerpt",
+  rejectedAt: "rejected_at",
+} as const;
+
+/** Attributes every upserted item carries besides its source fields and CONTENT_HASH_ATTRIBUTE. */
+export const RUN_ATTRIBUTES = { runId: "run_id", updatedAt: "updated_at" } as const;

@@ -1,4 +1,5 @@
-// Placeholder until the sales collector lands.
-export const handler = async (): Promise<never> => {
-  throw new Error("the sales collector is not implemented yet");
-};
+/** Stage 3: SQS-triggered; per salesperson message, pulls the look-back window's sales and upserts them. */
+import { createSalesHandler } from "../lib/handlers";
+import { createHandlerDeps } from "../lib/runtime";
+
+export const handler = createSalesHandler(createHandlerDeps("sales"));

@@ -1,4 +1,5 @@
-// Placeholder until the salespersons collector lands.
-export const handler = async (): Promise<never> => {
-  throw new Error("the salespersons collector is not implemented yet");
-};
+/** Stage 2: SQS-triggered; per branch message, pulls employees, keeps salespersons, upserts, fans out. */
+import { createSalespersonsHandler } from "../lib/handlers";
+import { createHandlerDeps } from "../lib/runtime";
+
+export const handler = createSalespersonsHandler(createHandlerDeps("salespersons"));

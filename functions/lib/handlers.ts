@@ -1,0 +1,115 @@
+/**
+ * The Lambda entry points, built from their dependencies. Each handler is thin: it sets
+ * the run id as the logs' correlation id, computes the deadline from the remaining
+ * time, calls the stage's collect function, and publishes the invocation's metrics once.
+ */
+import { randomUUID } from "node:crypto";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { RUN_ID_ATTRIBUTE } from "./contract";
+import { collectBranches, collectSales, collectSalespersons, type CollectorDeps, type StageSummary } from "./collect";
+import { parseBranchMessage, parseSalespersonMessage } from "./messages";
+import type { Telemetry } from "./telemetry";
+
+/** Time kept back from the function's remaining time, so we stop cleanly instead of being killed. */
+export function deadlineFrom(context: Pick<Context, "getRemainingTimeInMillis">, now: number = Date.now()): number {
+  const remaining = context.getRemainingTimeInMillis();
+  const reserve = Math.min(5_000, Math.max(500, remaining * 0.1));
+  return now + Math.max(0, remaining - reserve);
+}
+
+export interface HandlerDeps extends CollectorDeps {
+  telemetry: Telemetry;
+  newRunId?: () => string;
+}
+
+export interface BranchesResult {
+  runId: string;
+  fetched: number;
+  written: number;
+  unchanged: number;
+  rejected: number;
+  sent: number;
+}
+
+function summaryFields(summary: StageSummary): BranchesResult {
+  const { runId, fetched, written, unchanged, rejected, sent } = summary;
+  return { runId, fetched, written, unchanged, rejected, sent };
+}
+
+export function createBranchesHandler(deps: HandlerDeps): (event: unknown, context: Context) => Promise<BranchesResult> {
+  const { telemetry } = deps;
+  return async (event, context) => {
+    const runId = (deps.newRunId ?? randomUUID)();
+    const logger = telemetry.logger.createChild({ persistentKeys: { correlation_id: runId } });
+    logger.addContext(context);
+    try {
+      const summary = await collectBranches(deps, { runId, deadline: deadlineFrom(context), logger }, event);
+      telemetry.add(summary);
+      logger.info("branches collected", { ...summaryFields(summary) });
+      return summaryFields(summary);
+    } catch (error) {
+      // Thrown on: the scheduler's retry policy and DLQ take it from here.
+      logger.error("branches run failed", error as Error);
+      throw error;
+    } finally {
+      telemetry.flush();
+    }
+  };
+}
+
+type RecordWork = (deps: CollectorDeps, record: SQSRecord, ctx: { deadline: number; logger: import("@aws-lambda-powertools/logger").Logger }) => Promise<StageSummary>;
+
+/** The run id attribute, read before the body is parsed so even a poison message's logs can be followed. */
+function runIdOf(record: SQSRecord): string | undefined {
+  return record.messageAttributes?.[RUN_ID_ATTRIBUTE]?.stringValue;
+}
+
+function createSqsHandler(deps: HandlerDeps, work: RecordWork, what: string): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const { telemetry } = deps;
+  return async (event, context) => {
+    telemetry.logger.addContext(context);
+    const deadline = deadlineFrom(context);
+    const processor = new BatchProcessor(EventType.SQS);
+    const perRecord = async (record: SQSRecord): Promise<void> => {
+      const logger = telemetry.logger.createChild({ persistentKeys: { correlation_id: runIdOf(record) ?? "unknown", messageId: record.messageId } });
+      try {
+        const summary = await work(deps, record, { deadline, logger });
+        telemetry.add(summary);
+        logger.info(`${what} collected`, { ...summaryFields(summary) });
+      } catch (error) {
+        logger.error(`${what} failed`, error as Error);
+        throw error;
+      }
+    };
+    try {
+      // Reporting every failure, even a full batch, as batchItemFailures keeps one
+      // response shape; SQS retries exactly those messages either way.
+      return await processPartialResponse(event, perRecord, processor, { context, throwOnFullBatchFailure: false });
+    } finally {
+      telemetry.flush();
+    }
+  };
+}
+
+export function createSalespersonsHandler(deps: HandlerDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  return createSqsHandler(
+    deps,
+    (d, record, ctx) => {
+      const message = parseBranchMessage(record.body);
+      return collectSalespersons(d, { ...ctx, runId: message.runId }, message);
+    },
+    "salespersons",
+  );
+}
+
+export function createSalesHandler(deps: HandlerDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  return createSqsHandler(
+    deps,
+    (d, record, ctx) => {
+      const message = parseSalespersonMessage(record.body);
+      return collectSales(d, { ...ctx, runId: message.runId }, message);
+    },
+    "sales",
+  );
+}
