@@ -1,5 +1,6 @@
 /**
- * The embedded AWS: DynamoDB (dynalite) and SQS (local-aws-sqs) as real HTTP servers on
+ * The embedded AWS: DynamoDB (dynalite), SQS (local-aws-sqs) and SSM Parameter Store
+ * (./embedded-ssm) as real HTTP servers on
  * loopback, on ports the OS assigns. Tests and the local runtime both start it here, so
  * there is one way to stand the emulators up and one way to tear them down.
  */
@@ -7,7 +8,9 @@ import type { AddressInfo } from "node:net";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { createSqsServer } from "local-aws-sqs";
+import { startEmbeddedSsm } from "./embedded-ssm";
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite: (options: Record<string, unknown>) => Server = require("dynalite");
@@ -21,6 +24,7 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
 export interface RequestCounts {
   dynamodb: number;
   sqs: number;
+  ssm: number;
 }
 
 export interface EmbeddedAws {
@@ -28,11 +32,13 @@ export interface EmbeddedAws {
   readonly accountId: string;
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
+  readonly ssmEndpoint: string;
   /** A live view of the calls each emulator has answered. */
   readonly requests: Readonly<RequestCounts>;
   /** SDK clients pointed at the emulators, for the caller's own use. */
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
+  readonly ssm: SSMClient;
   /** Environment variables that point the AWS CLI or an SDK at the emulators. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -67,7 +73,7 @@ function countRequests(server: Server, counts: RequestCounts, key: keyof Request
 }
 
 export async function startEmbeddedAws(): Promise<EmbeddedAws> {
-  const requests: RequestCounts = { dynamodb: 0, sqs: 0 };
+  const requests: RequestCounts = { dynamodb: 0, sqs: 0, ssm: 0 };
 
   // Tables become ACTIVE at once: nothing waits on a CREATING state locally.
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -86,9 +92,14 @@ export async function startEmbeddedAws(): Promise<EmbeddedAws> {
   countRequests(sqsServer, requests, "sqs");
   const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
 
+  const ssmServer = await startEmbeddedSsm({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+  countRequests(ssmServer.server, requests, "ssm");
+  const ssmEndpoint = ssmServer.endpoint;
+
   const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamodbEndpoint });
   const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
+  const ssm = new SSMClient({ ...clientConfig, endpoint: ssmEndpoint });
 
   let closed = false;
   return {
@@ -96,22 +107,26 @@ export async function startEmbeddedAws(): Promise<EmbeddedAws> {
     accountId: LOCAL_ACCOUNT_ID,
     dynamodbEndpoint,
     sqsEndpoint,
+    ssmEndpoint,
     requests,
     dynamodb,
     sqs,
+    ssm,
     env: () => ({
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_SSM: ssmEndpoint,
     }),
     async close() {
       if (closed) return;
       closed = true;
       dynamodb.destroy();
       sqs.destroy();
-      await Promise.all([closeServer(dynamo), closeServer(sqsServer)]);
+      ssm.destroy();
+      await Promise.all([closeServer(dynamo), closeServer(sqsServer), ssmServer.close()]);
     },
   };
 }
