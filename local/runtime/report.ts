@@ -1,0 +1,96 @@
+/**
+ * The run's report: the per-stage summary table, the conservation verdict, timings and
+ * the one-line JSON object scripts read. Pure formatting, apart from nothing.
+ */
+import { STAGES, type StageName } from "../../functions/lib/contract";
+
+export interface StageSummary {
+  invocations: number;
+  errors: number;
+  fetched: number;
+  written: number;
+  unchanged: number;
+  rejected: number;
+  retried: number;
+  sent: number;
+  inDlq: number;
+}
+
+export interface RunReport {
+  ok: boolean;
+  stack: string;
+  scale: string;
+  seed: number;
+  faults: number;
+  /** Records the source served, per table they belong in (valid ones). */
+  source: { branches: number; salespersons: number; sales: number; invalid: number };
+  tables: { branches: number; salespersons: number; sales: number; rejects: number };
+  /** Messages in all dead-letter queues. */
+  dlq: number;
+  lost: number;
+  duplicates: number;
+  unexpected: number;
+  /** A few of the records that were lost or duplicated, to start looking from. */
+  examples: string[];
+  durationMs: number;
+  requests: { dynamodb: number; sqs: number; ssm: number; source: number };
+  stages: Record<StageName, StageSummary>;
+}
+
+const COLUMNS: Array<[keyof StageSummary, string]> = [
+  ["invocations", "invocations"],
+  ["errors", "errors"],
+  ["fetched", "fetched"],
+  ["written", "written"],
+  ["unchanged", "unchanged"],
+  ["rejected", "rejected"],
+  ["retried", "retried"],
+  ["sent", "sent"],
+  ["inDlq", "in DLQ"],
+];
+
+export function recordsPerSecond(report: RunReport): number {
+  const records = report.source.branches + report.source.salespersons + report.source.sales + report.source.invalid;
+  return report.durationMs > 0 ? Math.round((records * 1000) / report.durationMs) : 0;
+}
+
+export function formatSummary(report: RunReport): string {
+  const header = ["stage", ...COLUMNS.map(([, title]) => title)];
+  const rows = STAGES.map((stage) => [stage, ...COLUMNS.map(([key]) => String(report.stages[stage][key]))]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+  const verdict = report.ok
+    ? `conservation holds: every record served is in its table, in rejects or in a DLQ (0 lost, 0 duplicated)`
+    : `conservation FAILED: ${report.lost} lost, ${report.duplicates} duplicated, ${report.unexpected} not served by the source${report.examples.length ? `\n  e.g. ${report.examples.join("\n       ")}` : ""}`;
+  return [
+    line(header),
+    ...rows.map(line),
+    "",
+    `source served  ${report.source.branches} branches, ${report.source.salespersons} salespersons, ${report.source.sales} sales, ${report.source.invalid} invalid records`,
+    `tables hold    ${report.tables.branches} branches, ${report.tables.salespersons} salespersons, ${report.tables.sales} sales, ${report.tables.rejects} rejects; ${report.dlq} messages in DLQs`,
+    `requests       ${report.requests.dynamodb} DynamoDB, ${report.requests.sqs} SQS, ${report.requests.ssm} SSM, ${report.requests.source} source`,
+    `took           ${(report.durationMs / 1000).toFixed(2)} s (${recordsPerSecond(report)} records/s)`,
+    verdict,
+  ].join("\n");
+}
+
+/** The last line of `--json` output. Its field names are a contract with scripts. */
+export function toJsonLine(report: RunReport): string {
+  return JSON.stringify({
+    ok: report.ok,
+    stack: report.stack,
+    scale: report.scale,
+    seed: report.seed,
+    faults: report.faults,
+    source: { branches: report.source.branches, salespersons: report.source.salespersons, sales: report.source.sales, invalid: report.source.invalid },
+    tables: report.tables,
+    dlq: report.dlq,
+    lost: report.lost,
+    duplicates: report.duplicates,
+    unexpected: report.unexpected,
+    durationMs: report.durationMs,
+    recordsPerSecond: recordsPerSecond(report),
+    requests: report.requests,
+    stages: report.stages,
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * Reads the local topology out of the recorded Pulumi program: which tables, queues,
+ * parameters, functions, event source mappings and schedules the plan deploys, with the
+ * settings that matter for running them. This is the only description of the pipeline
+ * the local runtime has, so it cannot drift from what `pulumi up` would create.
+ */
+import * as path from "node:path";
+import type { RecordedResource } from "../plan/record";
+
+export const RESOURCE_TYPES = {
+  table: "aws:dynamodb/table:Table",
+  queue: "aws:sqs/queue:Queue",
+  queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+  parameter: "aws:ssm/parameter:Parameter",
+  function: "aws:lambda/function:Function",
+  eventSourceMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
+  schedule: "aws:scheduler/schedule:Schedule",
+} as const;
+
+export interface TableSpec {
+  logicalName: string;
+  name: string;
+  arn: string;
+  hashKey: string;
+  rangeKey?: string;
+  attributes: Array<{ name: string; type: string }>;
+}
+
+export interface QueueSpec {
+  logicalName: string;
+  name: string;
+  arn: string;
+  url: string;
+  visibilityTimeoutSeconds?: number;
+  messageRetentionSeconds?: number;
+  sqsManagedSseEnabled?: boolean;
+  redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
+  /** The planned queue policy document, if a QueuePolicy targets this queue. */
+  policy?: string;
+}
+
+export interface ParameterSpec {
+  name: string;
+  type: string;
+  value: string;
+}
+
+export interface FunctionSpec {
+  logicalName: string;
+  name: string;
+  arn: string;
+  /** The deployed archive's directory (a FileArchive path), resolved at realise time. */
+  code: unknown;
+  handler: string;
+  runtime?: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  environment: Record<string, string>;
+}
+
+export interface MappingSpec {
+  logicalName: string;
+  queueArn: string;
+  functionName: string;
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  maximumConcurrency?: number;
+  reportBatchItemFailures: boolean;
+  enabled: boolean;
+}
+
+export interface ScheduleSpec {
+  logicalName: string;
+  expression: string;
+  functionArn: string;
+  input?: string;
+  maximumRetryAttempts?: number;
+  maximumEventAgeSeconds?: number;
+  deadLetterArn?: string;
+  enabled: boolean;
+}
+
+export interface Topology {
+  tables: TableSpec[];
+  queues: QueueSpec[];
+  parameters: ParameterSpec[];
+  functions: FunctionSpec[];
+  mappings: MappingSpec[];
+  schedules: ScheduleSpec[];
+}
+
+export class TopologyError extends Error {
+  override readonly name = "TopologyError";
+}
+
+/** A resource's value for a key: the engine's state wins over what was asked for. */
+function value(resource: RecordedResource, key: string): unknown {
+  return resource.state?.[key] ?? resource.inputs?.[key];
+}
+
+function requireString(resource: RecordedResource, key: string): string {
+  const found = value(resource, key);
+  if (typeof found !== "string" || found.length === 0) throw new TopologyError(`${resource.type} ${resource.name} has no ${key}`);
+  return found;
+}
+
+function optionalNumber(resource: RecordedResource, key: string): number | undefined {
+  const found = value(resource, key);
+  return typeof found === "number" ? found : undefined;
+}
+
+function parseJson<T>(text: unknown, what: string): T | undefined {
+  if (text === undefined || text === null || text === "") return undefined;
+  if (typeof text !== "string") return text as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new TopologyError(`${what} is not valid JSON`);
+  }
+}
+
+export function topologyOf(resources: readonly RecordedResource[]): Topology {
+  const ofType = (type: string) => resources.filter((resource) => resource.type === type);
+
+  const policies = new Map<string, string>();
+  for (const resource of ofType(RESOURCE_TYPES.queuePolicy)) {
+    const policy = value(resource, "policy");
+    policies.set(requireString(resource, "queueUrl"), typeof policy === "string" ? policy : JSON.stringify(policy));
+  }
+
+  const tables = ofType(RESOURCE_TYPES.table).map((resource): TableSpec => ({
+    logicalName: resource.name,
+    name: requireString(resource, "name"),
+    arn: requireString(resource, "arn"),
+    hashKey: requireString(resource, "hashKey"),
+    rangeKey: (value(resource, "rangeKey") as string | undefined) || undefined,
+    attributes: ((value(resource, "attributes") as Array<{ name: string; type: string }> | undefined) ?? []).map(({ name, type }) => ({ name, type })),
+  }));
+
+  const queues = ofType(RESOURCE_TYPES.queue).map((resource): QueueSpec => {
+    const url = requireString(resource, "url");
+    const redrive = parseJson<{ deadLetterTargetArn: string; maxReceiveCount: number }>(value(resource, "redrivePolicy"), `redrivePolicy of queue ${resource.name}`);
+    return {
+      logicalName: resource.name,
+      name: requireString(resource, "name"),
+      arn: requireString(resource, "arn"),
+      url,
+      visibilityTimeoutSeconds: optionalNumber(resource, "visibilityTimeoutSeconds"),
+      messageRetentionSeconds: optionalNumber(resource, "messageRetentionSeconds"),
+      sqsManagedSseEnabled: value(resource, "sqsManagedSseEnabled") as boolean | undefined,
+      redrive: redrive ? { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) } : undefined,
+      policy: policies.get(url),
+    };
+  });
+
+  const parameters = ofType(RESOURCE_TYPES.parameter).map((resource): ParameterSpec => ({
+    name: requireString(resource, "name"),
+    type: requireString(resource, "type"),
+    value: String(value(resource, "value") ?? ""),
+  }));
+
+  const functions = ofType(RESOURCE_TYPES.function).map((resource): FunctionSpec => {
+    const environment = (value(resource, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
+    return {
+      logicalName: resource.name,
+      name: requireString(resource, "name"),
+      arn: requireString(resource, "arn"),
+      code: resource.inputs.code,
+      handler: requireString(resource, "handler"),
+      runtime: value(resource, "runtime") as string | undefined,
+      // Lambda's defaults when the program leaves them out.
+      timeoutSeconds: optionalNumber(resource, "timeout") ?? 3,
+      memoryMb: optionalNumber(resource, "memorySize") ?? 128,
+      environment: Object.fromEntries(Object.entries(environment).map(([key, item]) => [key, String(item)])),
+    };
+  });
+
+  const mappings = ofType(RESOURCE_TYPES.eventSourceMapping).map((resource): MappingSpec => {
+    const scaling = value(resource, "scalingConfig") as { maximumConcurrency?: number } | undefined;
+    const responseTypes = (value(resource, "functionResponseTypes") as string[] | undefined) ?? [];
+    return {
+      logicalName: resource.name,
+      queueArn: requireString(resource, "eventSourceArn"),
+      functionName: requireString(resource, "functionName"),
+      // Lambda's default batch size for SQS.
+      batchSize: optionalNumber(resource, "batchSize") ?? 10,
+      maximumBatchingWindowSeconds: optionalNumber(resource, "maximumBatchingWindowInSeconds") ?? 0,
+      maximumConcurrency: scaling?.maximumConcurrency,
+      reportBatchItemFailures: responseTypes.includes("ReportBatchItemFailures"),
+      enabled: value(resource, "enabled") !== false,
+    };
+  });
+
+  const schedules = ofType(RESOURCE_TYPES.schedule).map((resource): ScheduleSpec => {
+    const target = value(resource, "target") as
+      | { arn?: string; input?: string; retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number }; deadLetterConfig?: { arn?: string } }
+      | undefined;
+    if (!target?.arn) throw new TopologyError(`${resource.type} ${resource.name} has no target arn`);
+    return {
+      logicalName: resource.name,
+      expression: requireString(resource, "scheduleExpression"),
+      functionArn: target.arn,
+      input: target.input,
+      maximumRetryAttempts: target.retryPolicy?.maximumRetryAttempts,
+      maximumEventAgeSeconds: target.retryPolicy?.maximumEventAgeInSeconds,
+      deadLetterArn: target.deadLetterConfig?.arn,
+      enabled: value(resource, "state") !== "DISABLED",
+    };
+  });
+
+  const topology = { tables, queues, parameters, functions, mappings, schedules };
+  checkReferences(topology);
+  return topology;
+}
+
+/** Every cross-reference the runtime follows must land on something the plan creates. */
+function checkReferences(topology: Topology): void {
+  const queueArns = new Set(topology.queues.map((queue) => queue.arn));
+  const functionIds = new Set(topology.functions.flatMap((fn) => [fn.name, fn.arn]));
+  for (const queue of topology.queues) {
+    if (queue.redrive && !queueArns.has(queue.redrive.deadLetterTargetArn)) throw new TopologyError(`queue ${queue.name} redrives to ${queue.redrive.deadLetterTargetArn}, which the plan does not create`);
+  }
+  for (const mapping of topology.mappings) {
+    if (!queueArns.has(mapping.queueArn)) throw new TopologyError(`event source mapping ${mapping.logicalName} reads ${mapping.queueArn}, which the plan does not create`);
+    if (!functionIds.has(mapping.functionName)) throw new TopologyError(`event source mapping ${mapping.logicalName} invokes ${mapping.functionName}, which the plan does not create`);
+  }
+  for (const schedule of topology.schedules) {
+    if (!functionIds.has(schedule.functionArn)) throw new TopologyError(`schedule ${schedule.logicalName} targets ${schedule.functionArn}, which the plan does not create`);
+    if (schedule.deadLetterArn && !queueArns.has(schedule.deadLetterArn)) throw new TopologyError(`schedule ${schedule.logicalName} dead-letters to ${schedule.deadLetterArn}, which the plan does not create`);
+  }
+}
+
+/** Splits a Lambda handler string (`index.handler`) into the file and export it names. */
+export function handlerLocation(handler: string, codeDir: string): { file: string; exportName: string } {
+  const dot = handler.lastIndexOf(".");
+  if (dot <= 0 || dot === handler.length - 1) throw new TopologyError(`handler "${handler}" is not of the form file.export`);
+  return { file: path.join(codeDir, `${handler.slice(0, dot)}.js`), exportName: handler.slice(dot + 1) };
+}
