@@ -1,0 +1,191 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { BUNDLE_HANDLER } from "../functions/bundle";
+import { STAGES, type StageName } from "../functions/lib/contract";
+import { LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "./config";
+import { assumeRolePolicy, schedulerPolicy, toJson } from "./policies";
+
+/** Lambda runtime and architecture of every collector (the bundle targets node22). */
+export const COLLECTOR_RUNTIME = "nodejs22.x";
+export const COLLECTOR_ARCHITECTURE = "arm64";
+
+/** Stage 1: started by EventBridge Scheduler, invoked asynchronously. */
+export interface ScheduleTrigger {
+  readonly kind: "schedule";
+  /** `rate(...)` or `cron(...)`. */
+  readonly expression: pulumi.Input<string>;
+  /** The event each run receives (JSON). */
+  readonly input: pulumi.Input<string>;
+  /** Scheduler's retries when the invocation itself fails (0–185). */
+  readonly maxRetryAttempts: pulumi.Input<number>;
+  /** How long Scheduler keeps trying, in seconds (60–86400). */
+  readonly maxEventAgeSeconds: pulumi.Input<number>;
+  /** Lambda's retries of a failed asynchronous invocation (0–2). */
+  readonly asyncMaxRetryAttempts: pulumi.Input<number>;
+  /** How long Lambda keeps an event for retries, in seconds (60–21600). */
+  readonly asyncMaxEventAgeSeconds: pulumi.Input<number>;
+  /** Queue receiving both undeliverable schedule events and failed invocations. */
+  readonly deadLetterQueueArn: pulumi.Input<string>;
+  /** Account of the schedule; its role only accepts this account's Scheduler. */
+  readonly accountId: pulumi.Input<string>;
+}
+
+/** Stages 2 and 3: an SQS event source mapping with partial batch responses. */
+export interface QueueTrigger {
+  readonly kind: "queue";
+  readonly queueArn: pulumi.Input<string>;
+  /**
+   * Messages per invocation.
+   * @default 10
+   */
+  readonly batchSize?: pulumi.Input<number>;
+  /**
+   * Seconds to gather a batch.
+   * @default 0
+   */
+  readonly batchingWindowSeconds?: pulumi.Input<number>;
+  /**
+   * Concurrent invocations the mapping may start (2–1000).
+   * @default 5
+   */
+  readonly maxConcurrency?: pulumi.Input<number>;
+}
+
+export interface CollectorArgs {
+  /** Which stage of the cascade this is. */
+  readonly stage: StageName;
+  /** The bundled code (see functions/bundle.ts). */
+  readonly code: pulumi.Input<pulumi.asset.Archive>;
+  /** The execution role, typically from the Iam component. */
+  readonly roleArn: pulumi.Input<string>;
+  /** The log group the function writes to; the role is scoped to it. */
+  readonly logGroupName: pulumi.Input<string>;
+  /**
+   * Log retention in days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Memory in MB.
+   * @default 256
+   */
+  readonly memoryMb?: number;
+  /**
+   * Timeout in seconds.
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+  /** The function's environment (see `collectorEnvironment`). */
+  readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly trigger: ScheduleTrigger | QueueTrigger;
+}
+
+/**
+ * One collector: the bundled function, its log group, and what starts it (a schedule
+ * for stage 1, an SQS event source mapping for stages 2 and 3).
+ */
+export class Collector extends pulumi.ComponentResource {
+  public readonly functionName: pulumi.Output<string>;
+  public readonly functionArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly timeoutSeconds: number;
+
+  constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cascading-etl:index:Collector", name, {}, opts);
+
+    const memoryMb = args.memoryMb ?? 256;
+    const timeoutSeconds = args.timeoutSeconds ?? 60;
+    const logRetentionDays = args.logRetentionDays ?? 30;
+    const problems: string[] = [];
+    if (!(STAGES as readonly string[]).includes(args.stage)) problems.push(`stage must be one of ${STAGES.join(", ")} (got ${JSON.stringify(args.stage)})`);
+    if (!Number.isInteger(memoryMb) || memoryMb < LAMBDA_LIMITS.memoryMb.min || memoryMb > LAMBDA_LIMITS.memoryMb.max) problems.push(`memoryMb must be an integer from ${LAMBDA_LIMITS.memoryMb.min} to ${LAMBDA_LIMITS.memoryMb.max} (got ${memoryMb})`);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < LAMBDA_LIMITS.timeoutSeconds.min || timeoutSeconds > LAMBDA_LIMITS.timeoutSeconds.max) problems.push(`timeoutSeconds must be an integer from ${LAMBDA_LIMITS.timeoutSeconds.min} to ${LAMBDA_LIMITS.timeoutSeconds.max} (got ${timeoutSeconds})`);
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
+    if (args.trigger?.kind !== "schedule" && args.trigger?.kind !== "queue") problems.push(`trigger.kind must be "schedule" or "queue"`);
+    if (problems.length > 0) throw new Error(`Collector ${name}: ${problems.join("; ")}`);
+    this.timeoutSeconds = timeoutSeconds;
+
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: args.logGroupName, retentionInDays: logRetentionDays }, { parent: this });
+
+    const fn = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        description: `cascading-etl ${args.stage} collector`,
+        code: args.code,
+        handler: BUNDLE_HANDLER,
+        runtime: COLLECTOR_RUNTIME,
+        architectures: [COLLECTOR_ARCHITECTURE],
+        memorySize: memoryMb,
+        timeout: timeoutSeconds,
+        role: args.roleArn,
+        environment: { variables: args.environment },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      },
+      { parent: this },
+    );
+    this.functionName = fn.name;
+    this.functionArn = fn.arn;
+    this.logGroupName = logGroup.name;
+
+    const trigger = args.trigger;
+    if (trigger.kind === "schedule") {
+      const role = new aws.iam.Role(
+        `${name}-scheduler`,
+        {
+          description: `Lets EventBridge Scheduler start the ${args.stage} collector`,
+          assumeRolePolicy: pulumi.output(trigger.accountId).apply((accountId) => toJson(assumeRolePolicy("scheduler.amazonaws.com", accountId))),
+        },
+        { parent: this },
+      );
+      const rolePolicy = new aws.iam.RolePolicy(
+        `${name}-scheduler`,
+        { role: role.name, policy: pulumi.all([fn.arn, trigger.deadLetterQueueArn]).apply(([fnArn, dlqArn]) => toJson(schedulerPolicy(fnArn, dlqArn))) },
+        { parent: this },
+      );
+      new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-async`,
+        {
+          functionName: fn.name,
+          maximumRetryAttempts: trigger.asyncMaxRetryAttempts,
+          maximumEventAgeInSeconds: trigger.asyncMaxEventAgeSeconds,
+          destinationConfig: { onFailure: { destination: trigger.deadLetterQueueArn } },
+        },
+        { parent: this },
+      );
+      new aws.scheduler.Schedule(
+        `${name}-schedule`,
+        {
+          description: `Starts a run of the cascade at the ${args.stage} collector`,
+          scheduleExpression: trigger.expression,
+          flexibleTimeWindow: { mode: "OFF" },
+          state: "ENABLED",
+          target: {
+            arn: fn.arn,
+            roleArn: role.arn,
+            input: trigger.input,
+            retryPolicy: { maximumRetryAttempts: trigger.maxRetryAttempts, maximumEventAgeInSeconds: trigger.maxEventAgeSeconds },
+            deadLetterConfig: { arn: trigger.deadLetterQueueArn },
+          },
+        },
+        // The role is checked when the schedule is created, so it must have its policy by then.
+        { parent: this, dependsOn: [rolePolicy] },
+      );
+    } else {
+      new aws.lambda.EventSourceMapping(
+        `${name}-source`,
+        {
+          eventSourceArn: trigger.queueArn,
+          functionName: fn.arn,
+          enabled: true,
+          batchSize: trigger.batchSize ?? 10,
+          maximumBatchingWindowInSeconds: trigger.batchingWindowSeconds ?? 0,
+          functionResponseTypes: ["ReportBatchItemFailures"],
+          scalingConfig: { maximumConcurrency: trigger.maxConcurrency ?? 5 },
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, logGroupName: this.logGroupName });
+  }
+}

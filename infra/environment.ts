@@ -1,0 +1,41 @@
+/**
+ * Each collector's environment (DESIGN.md §3): exactly the variables
+ * STAGE_ENVIRONMENT lists for its stage, plus Powertools' own. The token never
+ * appears here, only the name of the parameter holding it.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ENV, METRICS_NAMESPACE, STAGE_ENVIRONMENT, type EnvKey, type StageName } from "../functions/lib/contract";
+
+export type EnvironmentFacts = {
+  readonly [K in EnvKey]?: pulumi.Input<string>;
+};
+
+/** Powertools settings every collector gets on top of its facts. */
+export function powertoolsEnvironment(project: string, stage: StageName): Record<string, string> {
+  return {
+    POWERTOOLS_SERVICE_NAME: `${project}-${stage}`,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    // The bundle ships its source map; without this, stack traces point into minified code.
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+}
+
+/**
+ * Builds a stage's environment from the facts available. A fact the stage needs but
+ * which is absent fails here, naming it, except the token parameter: no token
+ * configured means no variable, and the function runs without one.
+ */
+export function collectorEnvironment(project: string, stage: StageName, facts: EnvironmentFacts): Record<string, pulumi.Input<string>> {
+  const variables: Record<string, pulumi.Input<string>> = {};
+  const missing: string[] = [];
+  for (const key of STAGE_ENVIRONMENT[stage]) {
+    const value = facts[key];
+    if (value === undefined) {
+      if (key !== "sourceTokenParameter") missing.push(ENV[key]);
+      continue;
+    }
+    variables[ENV[key]] = value;
+  }
+  if (missing.length > 0) throw new Error(`environment of the ${stage} collector is missing ${missing.join(", ")}`);
+  return { ...variables, ...powertoolsEnvironment(project, stage) };
+}

@@ -1,0 +1,54 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { STAGES, type StageName } from "../functions/lib/contract";
+import { assumeRolePolicy, collectorPolicy, toJson, type CollectorGrants } from "./policies";
+
+/** `CollectorGrants` with every ARN as an input, so they may come from resources or a stack reference. */
+export type CollectorGrantsInput = { readonly [K in keyof CollectorGrants]: pulumi.Input<CollectorGrants[K]> };
+
+export interface IamArgs {
+  /** The account the roles live in; trust policies only accept calls on its behalf. */
+  readonly accountId: pulumi.Input<string>;
+  /** Exactly what each collector may touch. */
+  readonly collectors: Record<StageName, CollectorGrantsInput>;
+}
+
+/**
+ * One execution role per collector, with one inline policy listing exactly the actions
+ * it performs on exactly the resources it owns or hands work to. No managed policies:
+ * AWSLambdaBasicExecutionRole alone would allow writing to every log group.
+ */
+export class Iam extends pulumi.ComponentResource {
+  public readonly roleArns: Record<StageName, pulumi.Output<string>>;
+
+  constructor(name: string, args: IamArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cascading-etl:index:Iam", name, args, opts);
+
+    const missing = STAGES.filter((stage) => args.collectors?.[stage] === undefined);
+    if (missing.length > 0) throw new Error(`Iam ${name}: collectors is missing ${missing.join(", ")}`);
+
+    const roleArns = {} as Record<StageName, pulumi.Output<string>>;
+    for (const stage of STAGES) {
+      const role = new aws.iam.Role(
+        `${name}-${stage}`,
+        {
+          description: `Execution role of the ${stage} collector`,
+          assumeRolePolicy: pulumi.output(args.accountId).apply((accountId) => toJson(assumeRolePolicy("lambda.amazonaws.com", accountId))),
+        },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        `${name}-${stage}`,
+        {
+          role: role.name,
+          policy: pulumi.output(args.collectors[stage]).apply((grants) => toJson(collectorPolicy(grants as CollectorGrants))),
+        },
+        { parent: this },
+      );
+      roleArns[stage] = role.arn;
+    }
+    this.roleArns = roleArns;
+
+    this.registerOutputs({ roleArns: this.roleArns });
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Names, ARNs and thresholds derived from config: pure, so tests and a policy pack can
+ * compute the same values the program does.
+ */
+import type { StageName } from "../functions/lib/contract";
+
+/** Log groups are named by the program (not by Lambda) so the role can be scoped to them before the function exists. */
+export function logGroupName(project: string, stack: string, stage: StageName): string {
+  return `/${project}/${stack}/${stage}`;
+}
+
+/** The SSM parameter holding the source token. */
+export function tokenParameterName(project: string, stack: string): string {
+  return `/${project}/${stack}/source-api-token`;
+}
+
+export interface AccountContext {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/** The partition from any ARN (e.g. the caller identity's). */
+export function partitionOf(arn: string): string {
+  return arn.split(":")[1] ?? "aws";
+}
+
+export function logGroupArn(ctx: AccountContext, name: string): string {
+  return `arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:${name}`;
+}
+
+/** Parameter ARNs drop the leading slash of a path-style name. */
+export function ssmParameterArn(ctx: AccountContext, name: string): string {
+  return `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${name.replace(/^\//, "")}`;
+}
+
+/**
+ * The Duration alarm's threshold in milliseconds: a set share of the timeout, so the
+ * alarm fires while the function is still finishing, before timeouts turn into errors.
+ */
+export function durationThresholdMs(timeoutSeconds: number, percent: number): number {
+  return Math.round(timeoutSeconds * 1000 * (percent / 100));
+}

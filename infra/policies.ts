@@ -1,0 +1,130 @@
+/**
+ * IAM and resource policy documents as pure functions of ARNs, so the exact statements
+ * are unit-tested without Pulumi and a policy pack can reuse the same rules.
+ */
+import type { StageName } from "../functions/lib/contract";
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  /** Absent in trust policies, which name no resource. */
+  Resource?: string[];
+  Principal?: Record<string, string | string[]> | "*";
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+const document = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+/** The ARNs one collector may touch; absent ones (no source queue for stage 1, ...) grant nothing. */
+export interface CollectorGrants {
+  tableArn: string;
+  rejectsTableArn: string;
+  logGroupArn: string;
+  /** The queue an SQS event source mapping reads for this collector (stages 2 and 3). */
+  sourceQueueArn?: string;
+  /** The queue the collector fans out to (stages 1 and 2). */
+  targetQueueArn?: string;
+  /** The on-failure destination of asynchronous invocations (stage 1). */
+  failureQueueArn?: string;
+  /** The SSM SecureString holding the source token, when one is configured. */
+  tokenParameterArn?: string;
+}
+
+/**
+ * The upsert reads keys in batches and writes only changed items in batches
+ * (DESIGN.md §3), so batch reads and writes are all a stage needs on its own table;
+ * rejects are only ever written.
+ */
+export const TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"] as const;
+export const REJECTS_ACTIONS = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"] as const;
+/** What Lambda's SQS poller needs on the source queue, and nothing it does not. */
+export const ESM_QUEUE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] as const;
+/** SendMessageBatch is authorised by sqs:SendMessage. */
+export const SEND_ACTIONS = ["sqs:SendMessage"] as const;
+/**
+ * The SecureString uses the AWS managed key aws/ssm, whose key policy already lets
+ * principals allowed to read the parameter decrypt it through SSM; no kms statement.
+ */
+export const TOKEN_ACTIONS = ["ssm:GetParameter"] as const;
+/**
+ * The log group is created by the program, so no logs:CreateLogGroup. Metrics are
+ * written as CloudWatch embedded metric format lines to the log, so no
+ * cloudwatch:PutMetricData and therefore no "*" resource at all.
+ */
+export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
+
+/** The least-privilege inline policy of one collector's role. */
+export function collectorPolicy(grants: CollectorGrants): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    { Sid: "UpsertOwnTable", Effect: "Allow", Action: [...TABLE_ACTIONS], Resource: [grants.tableArn] },
+    { Sid: "WriteRejects", Effect: "Allow", Action: [...REJECTS_ACTIONS], Resource: [grants.rejectsTableArn] },
+  ];
+  if (grants.sourceQueueArn) statements.push({ Sid: "ConsumeSourceQueue", Effect: "Allow", Action: [...ESM_QUEUE_ACTIONS], Resource: [grants.sourceQueueArn] });
+  if (grants.targetQueueArn) statements.push({ Sid: "FanOutToTargetQueue", Effect: "Allow", Action: [...SEND_ACTIONS], Resource: [grants.targetQueueArn] });
+  if (grants.failureQueueArn) statements.push({ Sid: "SendFailedInvocations", Effect: "Allow", Action: [...SEND_ACTIONS], Resource: [grants.failureQueueArn] });
+  if (grants.tokenParameterArn) statements.push({ Sid: "ReadSourceToken", Effect: "Allow", Action: [...TOKEN_ACTIONS], Resource: [grants.tokenParameterArn] });
+  statements.push({ Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOG_ACTIONS], Resource: [`${grants.logGroupArn}:*`] });
+  return document(...statements);
+}
+
+/** Trust policy letting one AWS service assume a role, only on behalf of this account. */
+export function assumeRolePolicy(service: "lambda.amazonaws.com" | "scheduler.amazonaws.com", accountId: string): PolicyDocument {
+  return document({
+    Sid: "AssumedByService",
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: ["sts:AssumeRole"],
+    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+  });
+}
+
+/** What EventBridge Scheduler needs to start the branches collector and park what it cannot deliver. */
+export function schedulerPolicy(functionArn: string, deadLetterQueueArn: string): PolicyDocument {
+  return document(
+    { Sid: "InvokeCollector", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn] },
+    { Sid: "SendUndeliveredEvents", Effect: "Allow", Action: [...SEND_ACTIONS], Resource: [deadLetterQueueArn] },
+  );
+}
+
+/** Queue policy: any access to the queue over plain HTTP is denied, whoever asks. */
+export function tlsOnlyQueuePolicy(queueArn: string): PolicyDocument {
+  return document({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: ["sqs:*"],
+    Resource: [queueArn],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  });
+}
+
+export function toJson(policy: PolicyDocument): string {
+  return JSON.stringify(policy);
+}
+
+/** Which grants each stage gets, from the facts of the cascade. */
+export function stageGrants(stage: StageName, arns: {
+  table: string;
+  rejectsTable: string;
+  logGroup: string;
+  employeeQueue: string;
+  saleQueue: string;
+  scheduleDlq: string;
+  tokenParameter?: string;
+}): CollectorGrants {
+  const base = { tableArn: arns.table, rejectsTableArn: arns.rejectsTable, logGroupArn: arns.logGroup, tokenParameterArn: arns.tokenParameter };
+  switch (stage) {
+    case "branches":
+      return { ...base, targetQueueArn: arns.employeeQueue, failureQueueArn: arns.scheduleDlq };
+    case "salespersons":
+      return { ...base, sourceQueueArn: arns.employeeQueue, targetQueueArn: arns.saleQueue };
+    case "sales":
+      return { ...base, sourceQueueArn: arns.saleQueue };
+  }
+}

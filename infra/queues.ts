@@ -1,0 +1,92 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { QueueKind } from "../functions/lib/contract";
+import { MIN_MAX_RECEIVE_COUNT, SQS_LIMITS } from "./config";
+import { tlsOnlyQueuePolicy, toJson } from "./policies";
+
+export const QUEUE_KINDS = ["employee", "sale"] as const satisfies readonly QueueKind[];
+
+export interface QueueSettings {
+  /** Visibility timeout in seconds: at least 6 × the consumer's timeout (see `visibilityTimeoutSeconds`). */
+  readonly visibilityTimeoutSeconds: number;
+}
+
+export interface QueuesArgs {
+  /** Per stage queue: what its consumer needs. */
+  readonly queues: Record<QueueKind, QueueSettings>;
+  /**
+   * Receives before a message moves to its DLQ.
+   * @default 10
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Retention of the stage queues in seconds.
+   * @default 345600 (4 days)
+   */
+  readonly retentionSeconds?: number;
+  /**
+   * Retention of every DLQ in seconds; must exceed `retentionSeconds`.
+   * @default 1209600 (14 days, the SQS maximum)
+   */
+  readonly dlqRetentionSeconds?: number;
+}
+
+export interface QueueRef {
+  name: pulumi.Output<string>;
+  url: pulumi.Output<string>;
+  arn: pulumi.Output<string>;
+}
+
+export interface StageQueueRef extends QueueRef {
+  dlq: QueueRef;
+}
+
+/**
+ * The employee and sale queues, each with its DLQ, and the dead-letter queue of the
+ * scheduled stage. Every queue is encrypted and refuses non-TLS access.
+ */
+export class Queues extends pulumi.ComponentResource {
+  public readonly queues: Record<QueueKind, StageQueueRef>;
+  /** Where the branches collector's failed schedule deliveries and async invocations go. */
+  public readonly scheduleDlq: QueueRef;
+
+  constructor(name: string, args: QueuesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cascading-etl:index:Queues", name, args, opts);
+
+    const maxReceiveCount = args.maxReceiveCount ?? 10;
+    const retentionSeconds = args.retentionSeconds ?? 345600;
+    const dlqRetentionSeconds = args.dlqRetentionSeconds ?? SQS_LIMITS.retentionSeconds.max;
+    const problems: string[] = [];
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < MIN_MAX_RECEIVE_COUNT) problems.push(`maxReceiveCount must be an integer of at least ${MIN_MAX_RECEIVE_COUNT} (got ${maxReceiveCount})`);
+    if (dlqRetentionSeconds > SQS_LIMITS.retentionSeconds.max) problems.push(`dlqRetentionSeconds must be at most ${SQS_LIMITS.retentionSeconds.max} (got ${dlqRetentionSeconds})`);
+    if (dlqRetentionSeconds <= retentionSeconds) problems.push(`dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`);
+    for (const kind of QUEUE_KINDS) {
+      const visibility = args.queues[kind]?.visibilityTimeoutSeconds;
+      if (!Number.isInteger(visibility) || visibility < 0 || visibility > SQS_LIMITS.visibilityTimeoutMaxSeconds) {
+        problems.push(`queues.${kind}.visibilityTimeoutSeconds must be an integer from 0 to ${SQS_LIMITS.visibilityTimeoutMaxSeconds} (got ${visibility})`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`Queues ${name}: ${problems.join("; ")}`);
+
+    const queues = {} as Record<QueueKind, StageQueueRef>;
+    for (const kind of QUEUE_KINDS) {
+      const dlq = this.queue(`${name}-${kind}-dlq`, { messageRetentionSeconds: dlqRetentionSeconds });
+      const queue = this.queue(`${name}-${kind}`, {
+        messageRetentionSeconds: retentionSeconds,
+        visibilityTimeoutSeconds: args.queues[kind].visibilityTimeoutSeconds,
+        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
+      });
+      queues[kind] = { ...queue, dlq };
+    }
+    this.queues = queues;
+    this.scheduleDlq = this.queue(`${name}-schedule-dlq`, { messageRetentionSeconds: dlqRetentionSeconds });
+
+    this.registerOutputs({ queues: this.queues, scheduleDlq: this.scheduleDlq });
+  }
+
+  private queue(name: string, args: aws.sqs.QueueArgs): QueueRef {
+    const queue = new aws.sqs.Queue(name, { ...args, sqsManagedSseEnabled: true }, { parent: this });
+    new aws.sqs.QueuePolicy(name, { queueUrl: queue.url, policy: queue.arn.apply((arn) => toJson(tlsOnlyQueuePolicy(arn))) }, { parent: this });
+    return { name: queue.name, url: queue.url, arn: queue.arn };
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Evaluates the Pulumi program offline under Pulumi's own mocks and records what it
+ * would register: every resource (type, name, parent, inputs, realistic computed
+ * state) in registration order, and the stack outputs as plain values. The infra
+ * tests assert on this graph, and the local runtime derives its topology from it.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { loadStackConfig, REPO_ROOT, type StackConfig } from "./stack-config";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parentUrn?: string;
+  /** As the engine would receive them. Lambda `code` stays the real archive object (its fields are promises). */
+  inputs: Record<string, any>;
+  /** Inputs plus the computed attributes a real deployment would report. */
+  state: Record<string, any>;
+  id?: string;
+}
+
+export interface ProgramRun {
+  stack: string;
+  project: string;
+  resources: RecordedResource[];
+  outputs: Record<string, unknown>;
+}
+
+export interface RecordOptions {
+  stack: string;
+  /** Defaults to `loadStackConfig(stack, { overrides })`. */
+  config?: StackConfig;
+  /** Config values to set or (with `undefined`) unset on top of the stack's, by key with or without the project prefix. */
+  overrides?: Record<string, unknown>;
+  /** Program entry point; defaults to infra/index.ts. */
+  entry?: string;
+  /** Outputs served to `pulumi.StackReference`s, by referenced stack name. */
+  stackReferences?: Record<string, Record<string, unknown>>;
+}
+
+/** The fake account every recorded ARN belongs to. */
+export const MOCK_ACCOUNT_ID = "123456789012";
+const DEFAULT_REGION = "us-east-1";
+
+type Computed = { id: string; state: Record<string, any> };
+
+/** Pulumi-style physical name: the logical name plus a deterministic 7-hex suffix. */
+export function physicalName(stack: string, type: string, name: string): string {
+  return `${name}-${createHash("sha256").update(`${stack}\0${type}\0${name}`).digest("hex").slice(0, 7)}`;
+}
+
+function fakeUuid(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Computed attributes per resource type, shaped like the real service's. */
+function computeState(type: string, name: string, inputs: Record<string, any>, ctx: { stack: string; region: string; account: string; stackReferences: Record<string, Record<string, unknown>> }): Computed {
+  const { region, account } = ctx;
+  const physical = (key = "name"): string => (typeof inputs[key] === "string" && inputs[key] !== "" ? inputs[key] : physicalName(ctx.stack, type, name));
+  switch (type) {
+    case "pulumi:pulumi:StackReference": {
+      const refName = String(inputs.name ?? name);
+      const outputs = ctx.stackReferences[refName];
+      if (outputs === undefined) throw new Error(`no mocked outputs for stack reference ${refName}; pass stackReferences`);
+      return { id: refName, state: { name: refName, outputs, secretOutputNames: [] } };
+    }
+    case "aws:dynamodb/table:Table": {
+      const n = physical();
+      const arn = `arn:aws:dynamodb:${region}:${account}:table/${n}`;
+      return { id: n, state: { ...inputs, name: n, arn, streamArn: inputs.streamEnabled ? `${arn}/stream/2024-01-01T00:00:00.000` : undefined, streamLabel: "2024-01-01T00:00:00.000" } };
+    }
+    case "aws:sqs/queue:Queue": {
+      const n = physical();
+      const url = `https://sqs.${region}.amazonaws.com/${account}/${n}`;
+      return { id: url, state: { ...inputs, name: n, arn: `arn:aws:sqs:${region}:${account}:${n}`, url } };
+    }
+    case "aws:sqs/queuePolicy:QueuePolicy":
+      return { id: String(inputs.queueUrl), state: { ...inputs } };
+    case "aws:lambda/function:Function": {
+      const n = physical();
+      const arn = `arn:aws:lambda:${region}:${account}:function:${n}`;
+      return {
+        id: n,
+        state: { ...inputs, name: n, arn, qualifiedArn: `${arn}:$LATEST`, version: "$LATEST", invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations` },
+      };
+    }
+    case "aws:lambda/eventSourceMapping:EventSourceMapping": {
+      const uuid = fakeUuid(`${ctx.stack}/${name}`);
+      return { id: uuid, state: { ...inputs, uuid, arn: `arn:aws:lambda:${region}:${account}:event-source-mapping:${uuid}`, functionArn: inputs.functionName, state: inputs.enabled === false ? "Disabled" : "Enabled" } };
+    }
+    case "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
+      return { id: String(inputs.functionName), state: { ...inputs } };
+    case "aws:iam/role:Role": {
+      const n = physical();
+      return { id: n, state: { ...inputs, name: n, arn: `arn:aws:iam::${account}:role/${n}`, uniqueId: `AROA${createHash("sha256").update(n).digest("hex").slice(0, 17).toUpperCase()}` } };
+    }
+    case "aws:iam/rolePolicy:RolePolicy": {
+      const n = physical();
+      return { id: `${inputs.role}:${n}`, state: { ...inputs, name: n } };
+    }
+    case "aws:sns/topic:Topic": {
+      const n = physical();
+      const arn = `arn:aws:sns:${region}:${account}:${n}`;
+      return { id: arn, state: { ...inputs, name: n, arn } };
+    }
+    case "aws:sns/topicSubscription:TopicSubscription": {
+      const arn = `${inputs.topic}:${fakeUuid(`${ctx.stack}/${name}`)}`;
+      return { id: arn, state: { ...inputs, arn } };
+    }
+    case "aws:ssm/parameter:Parameter": {
+      const n = physical();
+      return { id: n, state: { ...inputs, name: n, arn: `arn:aws:ssm:${region}:${account}:parameter/${n.replace(/^\//, "")}`, version: 1 } };
+    }
+    case "aws:cloudwatch/logGroup:LogGroup": {
+      const n = physical();
+      return { id: n, state: { ...inputs, name: n, arn: `arn:aws:logs:${region}:${account}:log-group:${n}` } };
+    }
+    case "aws:scheduler/schedule:Schedule": {
+      const n = physical();
+      const group = inputs.groupName ?? "default";
+      return { id: `${group}/${n}`, state: { ...inputs, name: n, groupName: group, arn: `arn:aws:scheduler:${region}:${account}:schedule/${group}/${n}` } };
+    }
+    case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+      const n = physical();
+      return { id: n, state: { ...inputs, name: n, arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${n}` } };
+    }
+    case "aws:cloudwatch/dashboard:Dashboard": {
+      const n = physical("dashboardName");
+      return { id: n, state: { ...inputs, dashboardName: n, dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${n}` } };
+    }
+    default: {
+      const n = physical();
+      const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
+      return { id: n, state: { ...inputs, name: n, arn: `arn:aws:${service}:${region}:${account}:${n}` } };
+    }
+  }
+}
+
+function callResult(token: string, inputs: Record<string, any>, ctx: { region: string; account: string }): Record<string, any> {
+  const fn = token.split(":").pop();
+  switch (fn) {
+    case "getCallerIdentity":
+      return { id: ctx.account, accountId: ctx.account, arn: `arn:aws:iam::${ctx.account}:user/offline-plan`, userId: "AIDAOFFLINEPLAN" };
+    case "getRegion":
+      return { id: ctx.region, name: ctx.region, region: ctx.region, endpoint: `ec2.${ctx.region}.amazonaws.com`, description: ctx.region };
+    case "getPartition":
+      return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
+    case "getPolicyDocument":
+      return { id: "policy", json: JSON.stringify({ Version: "2012-10-17", Statement: inputs.statements ?? [] }) };
+    default:
+      throw new Error(`offline plan has no mock for invoke ${token}`);
+  }
+}
+
+/** Resolves Outputs, promises, arrays and plain objects to plain values. */
+async function resolveDeep(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) return resolveDeep(await (value as any).promise());
+  if (value instanceof Promise) return resolveDeep(await value);
+  if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+// One program evaluation at a time: the Pulumi runtime's settings are process-wide.
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Evaluates the program for one stack under mocks; rejects with the program's error (e.g. invalid config). */
+export function recordProgram(opts: RecordOptions): Promise<ProgramRun> {
+  const run = queue.then(() => evaluate(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
+  const stackConfig = opts.config ?? loadStackConfig(opts.stack, { overrides: opts.overrides });
+  const { project, stack } = stackConfig;
+  const region = stackConfig.config["aws:region"] ?? DEFAULT_REGION;
+  const ctx = { stack, region, account: MOCK_ACCOUNT_ID, stackReferences: opts.stackReferences ?? {} };
+  const entry = path.resolve(opts.entry ?? path.join(REPO_ROOT, "infra", "index.ts"));
+
+  const resources: RecordedResource[] = [];
+  const failures: unknown[] = [];
+  const current = new AsyncLocalStorage<RecordedResource>();
+
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      const record = current.getStore();
+      const inputs = (args.inputs ?? {}) as Record<string, any>;
+      if (!args.custom && args.type !== "pulumi:pulumi:StackReference") {
+        if (record) record.inputs = inputs;
+        return { id: undefined, state: {} };
+      }
+      const computed = computeState(args.type, args.name, inputs, ctx);
+      if (record) {
+        record.inputs = inputs;
+        record.state = computed.state;
+        record.id = computed.id;
+      }
+      return computed;
+    },
+    call(args) {
+      return callResult(args.token, args.inputs ?? {}, ctx);
+    },
+  };
+
+  const proto = MockMonitor.prototype as any;
+  const originalRegister = proto.registerResource;
+  const originalRead = proto.readResource;
+  const wrap = (original: (req: any, cb: any) => Promise<void>, custom: boolean | undefined) =>
+    function (this: unknown, req: any, callback: (err: unknown, resp: any) => void) {
+      const record: RecordedResource = {
+        urn: "",
+        type: req.getType(),
+        name: req.getName(),
+        custom: custom ?? req.getCustom(),
+        parentUrn: req.getParent() || undefined,
+        inputs: {},
+        state: {},
+      };
+      resources.push(record);
+      return current.run(record, () =>
+        original.call(this, req, (err: unknown, resp: any) => {
+          if (err) failures.push(err);
+          else record.urn = resp.getUrn();
+          callback(err, resp);
+        }),
+      );
+    };
+  proto.registerResource = wrap(originalRegister, undefined);
+  proto.readResource = wrap(originalRead, true);
+
+  for (const file of Object.keys(require.cache)) {
+    if (file.startsWith(path.join(REPO_ROOT, "infra") + path.sep)) delete require.cache[file];
+  }
+
+  try {
+    await pulumi.runtime.setMocks(mocks, project, stack, false);
+    pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+    let programError: unknown;
+    let exports: Record<string, unknown> = {};
+    try {
+      exports = require(entry) as Record<string, unknown>;
+    } catch (error) {
+      programError = error;
+    }
+    await (pulumi.runtime as any).waitForRPCs();
+    if (programError !== undefined) throw programError;
+    if (failures.length > 0) throw failures[0];
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exports)) outputs[key] = await resolveDeep(value);
+    await (pulumi.runtime as any).waitForRPCs();
+    if (failures.length > 0) throw failures[0];
+    return { stack, project, resources, outputs };
+  } finally {
+    proto.registerResource = originalRegister;
+    proto.readResource = originalRead;
+  }
+}
+
+/** Counts of custom resources by type, sorted by type. */
+export function countByType(resources: RecordedResource[], opts: { custom?: boolean } = {}): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of resources) {
+    if (opts.custom !== undefined && r.custom !== opts.custom) continue;
+    counts[r.type] = (counts[r.type] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
