@@ -59,9 +59,12 @@ export function parseStackOutputs<C extends OutputContract>(contract: C, stack: 
   for (const key of keys) picked[key] = raw[key];
   const result = schema.safeParse(picked);
   if (!result.success) {
+    // A value that is absent is reported as missing at its own path (tables.sales),
+    // not as zod's "expected object, received undefined".
+    const valueAt = (path: PropertyKey[]) => path.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
     const problems = result.error.issues.map((issue) => {
-      const top = String(issue.path[0]);
-      return raw[top] === undefined ? `${top}: missing output` : `${issue.path.map(String).join(".")}: ${issue.message}`;
+      const where = issue.path.map(String).join(".");
+      return valueAt(issue.path) === undefined ? `${where}: missing output` : `${where}: ${issue.message}`;
     });
     throw new StackOutputContractError(stack, [...new Set(problems)]);
   }
