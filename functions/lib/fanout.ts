@@ -14,7 +14,7 @@ export const SEND_BATCH_MAX_ENTRIES = 10;
 export const SEND_BATCH_MAX_BYTES = 256 * 1024;
 
 export interface FanOutOptions {
-  client: SQSClient;
+  client: Pick<SQSClient, "send">;
   queueUrl: string;
   /** Attempts per entry, the first included. @default 5 */
   maxAttempts?: number;
@@ -32,7 +32,7 @@ export interface SendResult {
 
 export class FanOut {
   readonly queueUrl: string;
-  private readonly client: SQSClient;
+  private readonly client: Pick<SQSClient, "send">;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffPolicy;
   private readonly sleep: (ms: number) => Promise<void>;

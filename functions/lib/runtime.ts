@@ -8,10 +8,10 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
 import { TABLE_KEYS, type StageName } from "./contract";
 import { loadStageConfig, type Env } from "./env";
-import { FanOut } from "./fanout";
+import { FanOut, type FanOutOptions } from "./fanout";
 import type { HandlerDeps } from "./handlers";
-import { SourceClient, type TokenProvider } from "./source-client";
-import { TableWriter } from "./store";
+import { SourceClient, type SourceClientOptions, type TokenProvider } from "./source-client";
+import { TableWriter, type TableWriterOptions } from "./store";
 import { createTelemetry, type Telemetry } from "./telemetry";
 
 /** How long a fetched token is reused before SSM is asked again, in seconds. */
@@ -23,33 +23,39 @@ export function ssmTokenProvider(parameterName: string | undefined, get: (name: 
   return () => get(parameterName);
 }
 
-export interface Clients {
-  dynamodb: DynamoDBClient;
-  sqs: SQSClient;
+/** What a caller may substitute; anything left out gets the production default. */
+export interface DepsOverrides {
+  dynamodb?: Pick<DynamoDBClient, "send">;
+  sqs?: Pick<SQSClient, "send">;
   getParameter?: (name: string) => Promise<string | undefined>;
-  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  telemetry?: Telemetry;
+  /** Timing of the source client (timeouts, backoff, sleep). */
+  source?: Omit<SourceClientOptions, "baseUrl" | "token" | "onRetry">;
+  fanOut?: Omit<FanOutOptions, "client" | "queueUrl">;
+  store?: Omit<TableWriterOptions, "client" | "tableName" | "keys">;
 }
 
 /** Everything a handler needs, from the environment and the given (or default) clients. */
-export function createHandlerDeps(stage: StageName, env: Env = process.env, clients?: Partial<Clients>, telemetry?: Telemetry): HandlerDeps {
+export function createHandlerDeps(stage: StageName, env: Env = process.env, overrides: DepsOverrides = {}): HandlerDeps {
   const config = loadStageConfig(stage, env);
-  const dynamodb = clients?.dynamodb ?? new DynamoDBClient({});
-  const sqs = clients?.sqs ?? new SQSClient({});
-  const tel = telemetry ?? createTelemetry(stage, env);
+  const clients = overrides;
+  const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
+  const sqs = clients.sqs ?? new SQSClient({});
+  const tel = overrides.telemetry ?? createTelemetry(stage, env);
   return {
     config,
     telemetry: tel,
     source: new SourceClient({
+      ...overrides.source,
       baseUrl: config.sourceBaseUrl,
-      token: ssmTokenProvider(config.sourceTokenParameter, clients?.getParameter),
-      fetch: clients?.fetch,
+      token: ssmTokenProvider(config.sourceTokenParameter, clients.getParameter),
       onRetry: (info) => {
         tel.count("retried");
         tel.logger.warn("source retry", info);
       },
     }),
-    table: new TableWriter({ client: dynamodb, tableName: config.tableName, keys: TABLE_KEYS[stage] }),
-    rejects: new TableWriter({ client: dynamodb, tableName: config.rejectsTableName, keys: TABLE_KEYS.rejects }),
-    fanOut: config.targetQueueUrl ? new FanOut({ client: sqs, queueUrl: config.targetQueueUrl }) : undefined,
+    table: new TableWriter({ client: dynamodb, tableName: config.tableName, keys: TABLE_KEYS[stage], ...overrides.store }),
+    rejects: new TableWriter({ client: dynamodb, tableName: config.rejectsTableName, keys: TABLE_KEYS.rejects, ...overrides.store }),
+    fanOut: config.targetQueueUrl ? new FanOut({ ...overrides.fanOut, client: sqs, queueUrl: config.targetQueueUrl }) : undefined,
   };
 }

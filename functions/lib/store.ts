@@ -20,7 +20,7 @@ export interface TableKeys {
 }
 
 export interface TableWriterOptions {
-  client: DynamoDBClient;
+  client: Pick<DynamoDBClient, "send">;
   tableName: string;
   keys: TableKeys;
   /** Attempts per chunk, the first included. @default 8 */
@@ -54,7 +54,7 @@ export function keyOf(item: Item, keys: TableKeys): Item {
 export class TableWriter {
   readonly tableName: string;
   readonly keys: TableKeys;
-  private readonly client: DynamoDBClient;
+  private readonly client: Pick<DynamoDBClient, "send">;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffPolicy;
   private readonly sleep: (ms: number) => Promise<void>;

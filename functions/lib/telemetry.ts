@@ -20,10 +20,16 @@ export class Telemetry {
   readonly logger: Logger;
   readonly metrics: Metrics;
   private counts: Counts = zeroCounts();
+  private readonly listeners: Array<(counts: Counts) => void> = [];
 
   constructor(logger: Logger, metrics: Metrics) {
     this.logger = logger;
     this.metrics = metrics;
+  }
+
+  /** Called with each invocation's counts as they are published. */
+  onFlush(listener: (counts: Counts) => void): void {
+    this.listeners.push(listener);
   }
 
   count(key: MetricKey, n = 1): void {
@@ -45,6 +51,7 @@ export class Telemetry {
     this.counts = zeroCounts();
     for (const key of Object.keys(METRICS) as MetricKey[]) this.metrics.addMetric(METRICS[key], MetricUnit.Count, counts[key]);
     this.metrics.publishStoredMetrics();
+    for (const listener of this.listeners) listener({ ...counts });
     return counts;
   }
 }
