@@ -47,6 +47,17 @@ export interface RecordOptions {
 export const MOCK_ACCOUNT_ID = "123456789012";
 const DEFAULT_REGION = "us-east-1";
 
+/** The program failed; carries what was registered before it did (nothing, for a config error). */
+export class ProgramRunError extends Error {
+  override readonly name = "ProgramRunError";
+  constructor(
+    readonly cause: unknown,
+    readonly resources: RecordedResource[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 type Computed = { id: string; state: Record<string, any> };
 
 /** Pulumi-style physical name: the logical name plus a deterministic 7-hex suffix. */
@@ -253,12 +264,12 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
       programError = error;
     }
     await (pulumi.runtime as any).waitForRPCs();
-    if (programError !== undefined) throw programError;
-    if (failures.length > 0) throw failures[0];
+    if (programError !== undefined) throw new ProgramRunError(programError, resources);
+    if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exports)) outputs[key] = await resolveDeep(value);
     await (pulumi.runtime as any).waitForRPCs();
-    if (failures.length > 0) throw failures[0];
+    if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
     return { stack, project, resources, outputs };
   } finally {
     proto.registerResource = originalRegister;
