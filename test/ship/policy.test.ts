@@ -18,7 +18,8 @@ import {
   reportBatchItemFailures,
   visibilityCoversRetries,
 } from "../../infra/policy/policies";
-import { checkResource, checkStack, type FakeResource, toPolicyResource } from "./policy-harness";
+import { recordProgram } from "../../local/plan/record";
+import { checkResource, checkStack, type FakeResource, fromRecorded, toPolicyResource } from "./policy-harness";
 
 const ACCOUNT = "123456789012";
 const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:${ACCOUNT}:${resource}`;
@@ -326,5 +327,52 @@ describe("policy pack", () => {
       const alarms = ["Errors", "Duration", "Throttles"].map((m) => alarm(f, m));
       assert.deepEqual(await checkStack(collectorsObservable, [f, config, ...alarms].map(toPolicyResource)), []);
     });
+  });
+});
+
+describe("policy pack on the real program (recorded offline under mocks)", () => {
+  for (const stack of ["dev", "prod"]) {
+    describe(`stack ${stack}`, () => {
+      let run: Awaited<ReturnType<typeof recordProgram>>;
+      before(async () => {
+        run = await recordProgram({ stack });
+      });
+
+      it("records the resources every policy looks at", () => {
+        const count = (type: string) => run.resources.filter((r) => r.type === type).length;
+        assert.deepEqual(
+          [count("aws:sqs/queue:Queue"), count("aws:sqs/queuePolicy:QueuePolicy"), count("aws:lambda/function:Function"), count("aws:lambda/eventSourceMapping:EventSourceMapping"), count("aws:dynamodb/table:Table"), count("aws:scheduler/schedule:Schedule")],
+          [5, 5, 3, 2, 4, 1],
+        );
+      });
+
+      for (const policy of resourcePolicies) {
+        it(`${policy.name} passes on every resource`, async () => {
+          for (const resource of run.resources.filter((r) => r.custom)) {
+            const fake: FakeResource = { type: resource.type, name: resource.name, stack, props: resource.inputs };
+            assert.deepEqual(await checkResource(policy, fake, { protectedStacks: ["prod"] }), [], `${resource.type} ${resource.name}`);
+          }
+        });
+      }
+      for (const policy of stackPolicies) {
+        it(`${policy.name} passes on the stack`, async () => {
+          assert.deepEqual(await checkStack(policy, run.resources.filter((r) => r.custom).map(fromRecorded)), []);
+        });
+      }
+    });
+  }
+
+  it("dynamodb-prod-table-protection would fail prod if its config turned protection off", async () => {
+    const run = await recordProgram({ stack: "prod", overrides: { pointInTimeRecovery: false } });
+    const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table");
+    const messages = (await Promise.all(tables.map((t) => checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "prod", props: t.inputs })))).flat();
+    assert.deepEqual(messages, Array(4).fill("table on stack prod has no point-in-time recovery: set pointInTimeRecovery.enabled"));
+  });
+
+  it("collector-dlq-and-alarms would fail if the program lost a collector's alarm", async () => {
+    const run = await recordProgram({ stack: "dev" });
+    const resources = run.resources.filter((r) => r.custom && r.name !== "cascading-etl-monitoring-sales-throttles").map(fromRecorded);
+    const sales = run.resources.find((r) => r.name === "cascading-etl-sales-function")!;
+    assert.deepEqual(await checkStack(collectorsObservable, resources), [`function ${sales.name} has no Throttles alarm [${sales.name}]`]);
   });
 });
