@@ -1,9 +1,11 @@
 /**
- * An EventBridge Scheduler schedule targeting a function, locally: it fires the target
- * with the schedule's input, retries a failed delivery up to the planned retry limit,
- * and sends an event it gave up on to the planned dead-letter queue, so nothing a
- * schedule started is silently dropped.
+ * An EventBridge Scheduler schedule targeting a function, locally. The scheduler
+ * invokes the function asynchronously, so a function error is Lambda's to handle: it
+ * retries up to the function's asynchronous retry limit, then sends an invocation record
+ * to the on-failure destination. Without a destination the event is gone, exactly as on
+ * AWS, and the conservation check will say so.
  */
+import { randomUUID } from "node:crypto";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { InvokeOutcome } from "./local-function";
 
@@ -18,9 +20,11 @@ export interface LocalScheduleSpec {
   name: string;
   expression: string;
   input?: string;
+  functionArn: string;
+  /** Retries Lambda makes of a failed asynchronous invocation (0-2). */
   maximumRetryAttempts: number;
-  /** Local URL of the schedule's dead-letter queue, if the plan gives it one. */
-  deadLetterQueueUrl?: string;
+  /** Local URL of the on-failure destination queue, if the plan gives one. */
+  onFailureQueueUrl?: string;
 }
 
 /** Parses `rate(N unit)` into milliseconds; cron expressions are not run on a timer locally. */
@@ -31,6 +35,18 @@ export function rateMillis(expression: string): number | undefined {
   const unit = match[2].replace(/s$/, "");
   const unitMillis = unit === "minute" ? 60_000 : unit === "hour" ? 3_600_000 : 86_400_000;
   return amount * unitMillis;
+}
+
+/** The record Lambda sends to an on-failure destination after the last retry. */
+export function invocationRecord(functionArn: string, event: unknown, attempts: number, error: { name: string; message: string }, now: Date): Record<string, unknown> {
+  return {
+    version: "1.0",
+    timestamp: now.toISOString(),
+    requestContext: { requestId: randomUUID(), functionArn: `${functionArn}:$LATEST`, condition: "RetriesExhausted", approximateInvokeCount: attempts },
+    requestPayload: event,
+    responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+    responsePayload: { errorType: error.name, errorMessage: error.message },
+  };
 }
 
 export class LocalSchedule {
@@ -46,22 +62,17 @@ export class LocalSchedule {
   }
 
   async fire(event: unknown = this.event()): Promise<ScheduleRun> {
-    let lastError: string | undefined;
     const attempts = 1 + this.spec.maximumRetryAttempts;
+    let lastError = { name: "Error", message: "never invoked" };
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       const outcome = await this.target.invoke(event);
       if (outcome.ok) return { attempts: attempt, ok: true, deadLettered: false };
-      lastError = `${outcome.error.name}: ${outcome.error.message}`;
+      lastError = outcome.error;
     }
-    if (this.spec.deadLetterQueueUrl) {
-      await this.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: this.spec.deadLetterQueueUrl,
-          MessageBody: JSON.stringify(event),
-          MessageAttributes: { schedule: { DataType: "String", StringValue: this.spec.name }, error: { DataType: "String", StringValue: (lastError ?? "").slice(0, 1000) } },
-        }),
-      );
+    if (this.spec.onFailureQueueUrl) {
+      const record = invocationRecord(this.spec.functionArn, event, attempts, lastError, new Date());
+      await this.sqs.send(new SendMessageCommand({ QueueUrl: this.spec.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
     }
-    return { attempts, ok: false, deadLettered: Boolean(this.spec.deadLetterQueueUrl), lastError };
+    return { attempts, ok: false, deadLettered: Boolean(this.spec.onFailureQueueUrl), lastError: `${lastError.name}: ${lastError.message}` };
   }
 }

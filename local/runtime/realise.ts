@@ -39,7 +39,11 @@ export interface RealisedPipeline {
   queues: LocalQueue[];
   functions: LocalFunction[];
   mappings: Array<{ mapping: SqsEventSourceMapping; queue: LocalQueue; fn: LocalFunction }>;
-  schedules: Array<{ schedule: LocalSchedule; fn: LocalFunction; deadLetterQueue?: LocalQueue }>;
+  schedules: Array<{ schedule: LocalSchedule; fn: LocalFunction; onFailureQueue?: LocalQueue }>;
+  /** The local queue for a planned queue. */
+  queueFor(planned: QueueSpec): LocalQueue;
+  /** The local function for a planned function name or ARN. */
+  functionFor(nameOrArn: string): LocalFunction;
   close(): Promise<void>;
 }
 
@@ -144,13 +148,15 @@ export async function realise(aws: EmbeddedAws, topology: Topology, options: Rea
     .filter((spec) => spec.enabled)
     .map((spec) => {
       const fn = functionById.get(spec.functionArn)!;
-      const deadLetterQueue = spec.deadLetterArn ? queueByPlannedArn.get(spec.deadLetterArn) : undefined;
+      const asyncConfig = topology.asyncInvokeConfigs.find((config) => functionById.get(config.functionName) === fn);
+      const onFailureQueue = asyncConfig?.onFailureArn ? queueByPlannedArn.get(asyncConfig.onFailureArn) : undefined;
       const schedule = new LocalSchedule(
-        { name: spec.logicalName, expression: spec.expression, input: spec.input, maximumRetryAttempts: spec.maximumRetryAttempts ?? 0, deadLetterQueueUrl: deadLetterQueue?.url },
+        // Lambda retries a failed asynchronous invocation twice unless configured otherwise.
+        { name: spec.logicalName, expression: spec.expression, input: spec.input, functionArn: fn.spec.arn, maximumRetryAttempts: asyncConfig?.maximumRetryAttempts ?? 2, onFailureQueueUrl: onFailureQueue?.url },
         aws.sqs,
         fn,
       );
-      return { schedule, fn, deadLetterQueue };
+      return { schedule, fn, onFailureQueue };
     });
 
   for (const { mapping } of mappings) mapping.start();
@@ -160,6 +166,16 @@ export async function realise(aws: EmbeddedAws, topology: Topology, options: Rea
     functions,
     mappings,
     schedules,
+    queueFor(planned) {
+      const found = queueByPlannedArn.get(planned.arn);
+      if (!found) throw new TopologyError(`queue ${planned.name} was not created locally`);
+      return found;
+    },
+    functionFor(nameOrArn) {
+      const found = functionById.get(nameOrArn);
+      if (!found) throw new TopologyError(`function ${nameOrArn} was not created locally`);
+      return found;
+    },
     async close() {
       await Promise.all(mappings.map(({ mapping }) => mapping.stop()));
       await Promise.all(functions.map((fn) => fn.close()));

@@ -15,6 +15,7 @@ export const RESOURCE_TYPES = {
   function: "aws:lambda/function:Function",
   eventSourceMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
   schedule: "aws:scheduler/schedule:Schedule",
+  asyncInvokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
 } as const;
 
 export interface TableSpec {
@@ -80,6 +81,13 @@ export interface ScheduleSpec {
   enabled: boolean;
 }
 
+/** How Lambda handles a failed asynchronous invocation (a schedule's) of one function. */
+export interface AsyncInvokeSpec {
+  functionName: string;
+  maximumRetryAttempts: number;
+  onFailureArn?: string;
+}
+
 export interface Topology {
   tables: TableSpec[];
   queues: QueueSpec[];
@@ -87,15 +95,37 @@ export interface Topology {
   functions: FunctionSpec[];
   mappings: MappingSpec[];
   schedules: ScheduleSpec[];
+  asyncInvokeConfigs: AsyncInvokeSpec[];
+}
+
+/** One stage of the cascade as the plan wires it. */
+export interface CascadeStep {
+  fn: FunctionSpec;
+  /** The queue the stage consumes (absent for the scheduled first stage). */
+  sourceQueue?: QueueSpec;
+  /** The queue it fans out to (absent for the last stage). */
+  targetQueue?: QueueSpec;
+  /** Where its failed work ends: its source queue's DLQ, or the schedule's failure destination. */
+  deadLetterQueue?: QueueSpec;
 }
 
 export class TopologyError extends Error {
   override readonly name = "TopologyError";
 }
 
+/**
+ * Secret inputs reach the mocks wrapped in Pulumi's secret envelope; the local runtime
+ * needs the plain value (it only ever goes into the embedded SSM).
+ */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+function unwrapSecret(found: unknown): unknown {
+  if (found !== null && typeof found === "object" && SECRET_SIGNATURE in found) return (found as { value?: unknown }).value;
+  return found;
+}
+
 /** A resource's value for a key: the engine's state wins over what was asked for. */
 function value(resource: RecordedResource, key: string): unknown {
-  return resource.state?.[key] ?? resource.inputs?.[key];
+  return unwrapSecret(resource.state?.[key] ?? resource.inputs?.[key]);
 }
 
 function requireString(resource: RecordedResource, key: string): string {
@@ -208,7 +238,17 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
     };
   });
 
-  const topology = { tables, queues, parameters, functions, mappings, schedules };
+  const asyncInvokeConfigs = ofType(RESOURCE_TYPES.asyncInvokeConfig).map((resource): AsyncInvokeSpec => {
+    const destination = value(resource, "destinationConfig") as { onFailure?: { destination?: string } } | undefined;
+    return {
+      functionName: requireString(resource, "functionName"),
+      // Lambda retries a failed asynchronous invocation twice unless told otherwise.
+      maximumRetryAttempts: optionalNumber(resource, "maximumRetryAttempts") ?? 2,
+      onFailureArn: destination?.onFailure?.destination,
+    };
+  });
+
+  const topology = { tables, queues, parameters, functions, mappings, schedules, asyncInvokeConfigs };
   checkReferences(topology);
   return topology;
 }
@@ -224,6 +264,10 @@ function checkReferences(topology: Topology): void {
     if (!queueArns.has(mapping.queueArn)) throw new TopologyError(`event source mapping ${mapping.logicalName} reads ${mapping.queueArn}, which the plan does not create`);
     if (!functionIds.has(mapping.functionName)) throw new TopologyError(`event source mapping ${mapping.logicalName} invokes ${mapping.functionName}, which the plan does not create`);
   }
+  for (const config of topology.asyncInvokeConfigs) {
+    if (!functionIds.has(config.functionName)) throw new TopologyError(`invoke config for ${config.functionName} names a function the plan does not create`);
+    if (config.onFailureArn && !queueArns.has(config.onFailureArn)) throw new TopologyError(`invoke config for ${config.functionName} sends failures to ${config.onFailureArn}, which the plan does not create`);
+  }
   for (const schedule of topology.schedules) {
     if (!functionIds.has(schedule.functionArn)) throw new TopologyError(`schedule ${schedule.logicalName} targets ${schedule.functionArn}, which the plan does not create`);
     if (schedule.deadLetterArn && !queueArns.has(schedule.deadLetterArn)) throw new TopologyError(`schedule ${schedule.logicalName} dead-letters to ${schedule.deadLetterArn}, which the plan does not create`);
@@ -235,4 +279,41 @@ export function handlerLocation(handler: string, codeDir: string): { file: strin
   const dot = handler.lastIndexOf(".");
   if (dot <= 0 || dot === handler.length - 1) throw new TopologyError(`handler "${handler}" is not of the form file.export`);
   return { file: path.join(codeDir, `${handler.slice(0, dot)}.js`), exportName: handler.slice(dot + 1) };
+}
+
+/** The function a name or ARN refers to. */
+export function findFunction(topology: Topology, nameOrArn: string): FunctionSpec | undefined {
+  return topology.functions.find((fn) => fn.name === nameOrArn || fn.arn === nameOrArn);
+}
+
+/**
+ * The cascade as the plan wires it, read from the graph rather than from names: the
+ * scheduled function first, then whichever function consumes the queue the previous one
+ * fans out to, until a function fans out to nothing.
+ */
+export function cascadeOf(topology: Topology, length: number): CascadeStep[] {
+  if (topology.schedules.length !== 1) throw new TopologyError(`expected one schedule to start the cascade, found ${topology.schedules.length}`);
+  const queueByArn = new Map(topology.queues.map((queue) => [queue.arn, queue]));
+  const queueByUrl = new Map(topology.queues.map((queue) => [queue.url, queue]));
+  const schedule = topology.schedules[0];
+  const first = findFunction(topology, schedule.functionArn)!;
+  const asyncConfig = topology.asyncInvokeConfigs.find((config) => findFunction(topology, config.functionName) === first);
+  const failureArn = asyncConfig?.onFailureArn ?? schedule.deadLetterArn;
+
+  const steps: CascadeStep[] = [];
+  let step: CascadeStep = { fn: first, deadLetterQueue: failureArn ? queueByArn.get(failureArn) : undefined };
+  for (;;) {
+    const targetUrl = Object.values(step.fn.environment).find((item) => queueByUrl.has(item));
+    step.targetQueue = targetUrl ? queueByUrl.get(targetUrl) : undefined;
+    steps.push(step);
+    if (!step.targetQueue) break;
+    if (steps.length > length) throw new TopologyError(`the cascade is longer than ${length} stages`);
+    const target = step.targetQueue;
+    const consumers = topology.mappings.filter((mapping) => mapping.queueArn === target.arn);
+    if (consumers.length !== 1) throw new TopologyError(`queue ${target.name} should have one consumer, has ${consumers.length}`);
+    const next = findFunction(topology, consumers[0].functionName)!;
+    step = { fn: next, sourceQueue: target, deadLetterQueue: target.redrive ? queueByArn.get(target.redrive.deadLetterTargetArn) : undefined };
+  }
+  if (steps.length !== length) throw new TopologyError(`expected a cascade of ${length} stages, the plan wires ${steps.length}`);
+  return steps;
 }

@@ -1,0 +1,268 @@
+/**
+ * The whole cascade on one machine: the Pulumi program evaluated offline gives the
+ * topology; the embedded AWS and the sample source stand in for the cloud and the
+ * third-party API; a run fires the schedule, waits until every queue is drained, takes a
+ * census and checks that nothing was lost or duplicated.
+ */
+import { STAGES, TABLE_KEYS, METRICS, METRICS_NAMESPACE, REJECT_ATTRIBUTES, type StageName } from "../../functions/lib/contract";
+import { startEmbeddedAws, type EmbeddedAws } from "../embedded-aws";
+import { recordProgram, type ProgramRun } from "../plan/record";
+import { startSourceApi, type FaultOptions, type ScalePreset, type SourceApi } from "../source-api";
+import { checkConservation, type Census, type ServedRecords } from "./conservation";
+import { parseBody, peekAll, queueDepth, scanAttribute } from "./census";
+import { addTotals, parseEmfLine, type MetricTotals } from "./emf";
+import type { LocalFunction } from "./local-function";
+import type { LocalSchedule } from "./local-schedule";
+import { realise, type LocalQueue, type RealisedPipeline } from "./realise";
+import type { RunReport, StageSummary } from "./report";
+import { cascadeOf, topologyOf, type CascadeStep, type Topology } from "./topology";
+
+/** The token the local source demands, stored by the plan's own SSM parameter. */
+export const LOCAL_SOURCE_TOKEN = "local-source-token";
+/** Share of source records served schema-invalid by default, so rejects are exercised. */
+export const DEFAULT_INVALID_RATE = 0.03;
+
+export interface CascadeOptions {
+  stack: string;
+  scale: ScalePreset;
+  seed: number;
+  /** Share of source requests that fail (5xx, 429 with Retry-After, malformed body). */
+  faults: number;
+  invalidRate?: number;
+  /** Seconds a failed message waits before it is retried locally. @default 1 */
+  retryDelaySeconds?: number;
+  /** Longest a run may take to settle before it is reported as stuck. @default 600000 */
+  settleTimeoutMs?: number;
+  /** Every line a function prints, for --verbose. */
+  onOutput?: (functionName: string, lines: string[]) => void;
+}
+
+export interface Progress {
+  elapsedMs: number;
+  stages: Record<StageName, { invocations: number; written: number; rejected: number; sent: number; queued: number }>;
+}
+
+interface Stage {
+  name: StageName;
+  step: CascadeStep;
+  fn: LocalFunction;
+  sourceQueue?: LocalQueue;
+  deadLetterQueue?: LocalQueue;
+}
+
+/** How the source misbehaves at a given overall fault rate. */
+export function faultMix(rate: number): FaultOptions {
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be between 0 and 1, got ${rate}`);
+  return { errorRate: rate * 0.5, throttleRate: rate * 0.3, malformedRate: rate * 0.2, retryAfter: { form: "seconds", seconds: 1 } };
+}
+
+function emptySummary(): StageSummary {
+  return { invocations: 0, errors: 0, fetched: 0, written: 0, unchanged: 0, rejected: 0, retried: 0, sent: 0, inDlq: 0 };
+}
+
+export class LocalCascade {
+  private metrics = new Map<StageName, MetricTotals>();
+  private readonly stageOfFunction = new Map<string, StageName>();
+
+  private constructor(
+    readonly options: CascadeOptions,
+    readonly program: ProgramRun,
+    readonly topology: Topology,
+    readonly aws: EmbeddedAws,
+    readonly source: SourceApi,
+    readonly pipeline: RealisedPipeline,
+    readonly stages: Stage[],
+    readonly schedule: LocalSchedule,
+  ) {
+    for (const stage of stages) this.stageOfFunction.set(stage.fn.spec.name, stage.name);
+  }
+
+  static async start(options: CascadeOptions): Promise<LocalCascade> {
+    const program = await recordProgram({ stack: options.stack, overrides: { sourceApiToken: LOCAL_SOURCE_TOKEN } });
+    const topology = topologyOf(program.resources);
+    const steps = cascadeOf(topology, STAGES.length);
+    const token = topology.parameters.find((parameter) => parameter.type === "SecureString")?.value;
+    const started: Array<{ close(): Promise<void> }> = [];
+    try {
+      const source = await startSourceApi({ seed: options.seed, scale: options.scale, token, invalidRate: options.invalidRate ?? DEFAULT_INVALID_RATE, faults: faultMix(options.faults) });
+      started.push(source);
+      const aws = await startEmbeddedAws();
+      started.push(aws);
+      let cascade: LocalCascade | undefined;
+      const pipeline = await realise(aws, topology, {
+        sourceBaseUrl: source.url,
+        retryDelaySeconds: options.retryDelaySeconds ?? 1,
+        onOutput: (functionName, lines) => {
+          cascade?.observe(functionName, lines);
+          options.onOutput?.(functionName, lines);
+        },
+      });
+      const stages = steps.map((step, index): Stage => ({
+        name: STAGES[index],
+        step,
+        fn: pipeline.functionFor(step.fn.arn),
+        sourceQueue: step.sourceQueue && pipeline.queueFor(step.sourceQueue),
+        deadLetterQueue: step.deadLetterQueue && pipeline.queueFor(step.deadLetterQueue),
+      }));
+      cascade = new LocalCascade(options, program, topology, aws, source, pipeline, stages, pipeline.schedules[0].schedule);
+      return cascade;
+    } catch (error) {
+      for (const service of started.reverse()) await service.close();
+      throw error;
+    }
+  }
+
+  /** Runs the cascade once, from the schedule to quiescence, and reports. */
+  async runOnce(onProgress?: (progress: Progress) => void): Promise<RunReport> {
+    const started = Date.now();
+    const requestsBefore = { ...this.aws.requests, source: this.source.truth().requests.total };
+    const statsBefore = new Map(this.stages.map((stage) => [stage.name, { ...stage.fn.stats }]));
+    this.metrics = new Map(STAGES.map((stage) => [stage, {}]));
+
+    await this.schedule.fire();
+    await this.untilQuiet(started, onProgress);
+    const durationMs = Date.now() - started;
+    const requests = {
+      dynamodb: this.aws.requests.dynamodb - requestsBefore.dynamodb,
+      sqs: this.aws.requests.sqs - requestsBefore.sqs,
+      ssm: this.aws.requests.ssm - requestsBefore.ssm,
+      source: this.source.truth().requests.total - requestsBefore.source,
+    };
+
+    const census = await this.census();
+    const served = this.served();
+    const verdict = checkConservation(served, census);
+
+    const stages = Object.fromEntries(
+      this.stages.map((stage) => {
+        const totals = this.metrics.get(stage.name) ?? {};
+        const before = statsBefore.get(stage.name)!;
+        const summary: StageSummary = {
+          ...emptySummary(),
+          invocations: stage.fn.stats.invocations - before.invocations,
+          errors: stage.fn.stats.errors - before.errors,
+          fetched: totals[METRICS.fetched] ?? 0,
+          written: totals[METRICS.written] ?? 0,
+          unchanged: totals[METRICS.unchanged] ?? 0,
+          rejected: totals[METRICS.rejected] ?? 0,
+          retried: totals[METRICS.retried] ?? 0,
+          sent: totals[METRICS.sent] ?? 0,
+          inDlq: census.deadLetterCounts[stage.name],
+        };
+        return [stage.name, summary];
+      }),
+    ) as Record<StageName, StageSummary>;
+
+    return {
+      ok: verdict.ok,
+      stack: this.options.stack,
+      scale: this.options.scale,
+      seed: this.options.seed,
+      faults: this.options.faults,
+      source: { branches: served.branches.length, salespersons: served.salespersons.length, sales: served.sales.length, invalid: STAGES.reduce((sum, stage) => sum + served.invalid[stage].length, 0) },
+      tables: { branches: census.tables.branches.length, salespersons: census.tables.salespersons.length, sales: census.tables.sales.length, rejects: census.rejects.length },
+      dlq: STAGES.reduce((sum, stage) => sum + census.deadLetterCounts[stage], 0),
+      lost: verdict.lost,
+      duplicates: verdict.duplicates,
+      unexpected: verdict.unexpected,
+      examples: verdict.examples,
+      durationMs,
+      requests,
+      stages,
+    };
+  }
+
+  /** Table names, queue URLs and environment for pointing the AWS CLI or an SDK here. */
+  endpoints(): { environment: Record<string, string>; tables: Record<string, string>; queues: Record<string, string>; sourceUrl: string } {
+    return {
+      environment: this.aws.env(),
+      tables: Object.fromEntries(this.topology.tables.map((table) => [table.logicalName, table.name])),
+      queues: Object.fromEntries(this.pipeline.queues.map((queue) => [queue.spec.logicalName, queue.url])),
+      sourceUrl: this.source.url,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pipeline.close();
+    await this.source.close();
+    await this.aws.close();
+  }
+
+  private observe(functionName: string, lines: string[]): void {
+    const stage = this.stageOfFunction.get(functionName);
+    if (!stage) return;
+    const totals = this.metrics.get(stage) ?? {};
+    for (const line of lines) {
+      const metrics = parseEmfLine(line, METRICS_NAMESPACE);
+      if (metrics) addTotals(totals, metrics);
+    }
+    this.metrics.set(stage, totals);
+  }
+
+  /** Waits until no mapping is busy and every source queue is empty, twice in a row. */
+  private async untilQuiet(started: number, onProgress?: (progress: Progress) => void): Promise<void> {
+    const limit = started + (this.options.settleTimeoutMs ?? 600_000);
+    let quietChecks = 0;
+    while (quietChecks < 2) {
+      const depths = await Promise.all(this.stages.map((stage) => (stage.sourceQueue ? queueDepth(this.aws.sqs, stage.sourceQueue.url) : Promise.resolve(0))));
+      const busy = this.pipeline.mappings.some(({ mapping }) => mapping.active) || depths.some((depth) => depth > 0);
+      quietChecks = busy ? 0 : quietChecks + 1;
+      onProgress?.(this.progress(started, depths));
+      if (Date.now() > limit) throw new Error(`the cascade did not settle within ${Math.round((limit - started) / 1000)} s`);
+      if (quietChecks < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private progress(started: number, depths: number[]): Progress {
+    const stages = Object.fromEntries(
+      this.stages.map((stage, index) => {
+        const totals = this.metrics.get(stage.name) ?? {};
+        return [stage.name, { invocations: stage.fn.stats.invocations, written: totals[METRICS.written] ?? 0, rejected: totals[METRICS.rejected] ?? 0, sent: totals[METRICS.sent] ?? 0, queued: depths[index] }];
+      }),
+    ) as Progress["stages"];
+    return { elapsedMs: Date.now() - started, stages };
+  }
+
+  private served(): ServedRecords {
+    const truth = this.source.truth();
+    const dataset = this.source.dataset();
+    return {
+      branches: truth.branches.valid,
+      salespersons: truth.employees.salespersons,
+      sales: truth.sales.valid,
+      invalid: { branches: truth.branches.invalid, salespersons: truth.employees.invalid, sales: truth.sales.invalid },
+      branchOfEmployee: new Map(dataset.employees.map((employee) => [employee.id, employee.branchId])),
+      employeeOfSale: new Map(dataset.sales.map((sale) => [sale.id, sale.employeeId])),
+    };
+  }
+
+  private async census(): Promise<Census & { deadLetterCounts: Record<StageName, number> }> {
+    const tableName = (kind: keyof typeof TABLE_KEYS) => {
+      const hashKey = TABLE_KEYS[kind].hashKey;
+      const rangeKey = "rangeKey" in TABLE_KEYS[kind] ? TABLE_KEYS[kind].rangeKey : undefined;
+      const table = this.topology.tables.find((candidate) => candidate.hashKey === hashKey && candidate.rangeKey === rangeKey);
+      if (!table) throw new Error(`the plan has no ${kind} table`);
+      return table.name;
+    };
+    const ids = async (kind: "branches" | "salespersons" | "sales") => (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map((item) => item[TABLE_KEYS[kind].hashKey]);
+    const rejects = (await scanAttribute(this.aws.dynamodb, tableName("rejects"), [TABLE_KEYS.rejects.hashKey, TABLE_KEYS.rejects.rangeKey, REJECT_ATTRIBUTES.reason])).map((item) => ({
+      stage: item[TABLE_KEYS.rejects.hashKey],
+      sourceId: item[TABLE_KEYS.rejects.rangeKey],
+      reason: item[REJECT_ATTRIBUTES.reason],
+    }));
+
+    const deadLetterCounts = { branches: 0, salespersons: 0, sales: 0 } as Record<StageName, number>;
+    const deadLetters = { scheduledRuns: 0, branchIds: [] as string[], employeeIds: [] as string[] };
+    for (const stage of this.stages) {
+      if (!stage.deadLetterQueue) continue;
+      const messages = await peekAll(this.aws.sqs, stage.deadLetterQueue.url);
+      deadLetterCounts[stage.name] = messages.length;
+      for (const body of messages.map(parseBody)) {
+        if (stage.name === "branches") deadLetters.scheduledRuns += 1;
+        else if (stage.name === "salespersons" && typeof body?.branchId === "string") deadLetters.branchIds.push(body.branchId);
+        else if (stage.name === "sales" && typeof body?.employeeId === "string") deadLetters.employeeIds.push(body.employeeId);
+      }
+    }
+    return { tables: { branches: await ids("branches"), salespersons: await ids("salespersons"), sales: await ids("sales") }, rejects, deadLetters, deadLetterCounts };
+  }
+}
