@@ -4,7 +4,7 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { ENV, STAGE_ENVIRONMENT, STAGE_SOURCE_QUEUE, STAGES, TABLE_KEYS, REJECTS_TTL_ATTRIBUTE, type StageName } from "../../functions/lib/contract";
 import { DEFAULT_BUNDLE_ROOT } from "../../functions/bundle";
 import { parseStackOutputs } from "../../infra/contract";
-import { countByType, MOCK_ACCOUNT_ID, recordProgram, type ProgramRun, type RecordedResource } from "../../local/plan/record";
+import { countByType, MOCK_ACCOUNT_ID, recordProgram, type ProgramRun } from "../../local/plan/record";
 import { byUrn, ofType, one, policyOf, T } from "./graph";
 
 const TOKEN = "tok-3f9a-not-for-env";
@@ -306,7 +306,7 @@ describe("infra: the Pulumi program under mocks", function () {
         const titles: string[] = body.widgets.map((w: any) => w.properties.title).filter(Boolean);
         for (const stage of STAGES) assert.ok(titles.includes(`${stage}: errors and throttles`), stage);
         assert.ok(titles.includes("dead-letter queues: visible messages"));
-        assert.ok(body.widgets.length <= 100, "CloudWatch allows at most 100 widgets");
+        assert.equal(body.widgets.length, 15, "within CloudWatch's 100-widget limit");
       });
     });
   }

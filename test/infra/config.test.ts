@@ -1,0 +1,146 @@
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { CONFIG_KEYS, CONFIG_SPEC, parseConfig, scheduleProblem, visibilityTimeoutSeconds } from "../../infra/config";
+import { loadStackConfig, REPO_ROOT } from "../../local/plan/stack-config";
+import { ProgramRunError, recordProgram } from "../../local/plan/record";
+
+const ctx = { stack: "dev", region: "eu-west-1" };
+
+describe("infra: config validation (pure)", function () {
+  it("accepts the declared defaults", function () {
+    const result = parseConfig({}, ctx);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.equal(result.config.maxReceiveCount, 10);
+    assert.equal(result.config.dlqRetentionSeconds, 1209600);
+    assert.deepEqual(result.config.collectors.sales, { memoryMb: 512, timeoutSeconds: 120 });
+    assert.equal(result.config.sourceApiToken, undefined);
+    assert.equal(result.config.alarmEmail, undefined);
+  });
+
+  it("allows a batch above 10 only with a batching window", function () {
+    assert.equal(parseConfig({ batchSize: "100" }, ctx).ok, false);
+    const ok = parseConfig({ batchSize: "100", batchingWindowSeconds: "5" }, ctx);
+    assert.ok(ok.ok && ok.config.batchSize === 100);
+  });
+
+  it("strips a trailing slash from the source URL and parses branch lists", function () {
+    const result = parseConfig({ sourceApiUrl: "https://api.example.org/v2/", scheduleBranches: '["North","South"]' }, ctx);
+    assert.ok(result.ok);
+    assert.equal(result.config.sourceApiUrl, "https://api.example.org/v2");
+    assert.deepEqual(result.config.scheduleBranches, ["North", "South"]);
+  });
+
+  it("reports every bad key at once", function () {
+    const result = parseConfig({ batchSize: "0", maxReceiveCount: "2" }, ctx);
+    assert.ok(!result.ok);
+    assert.equal(result.errors.length, 2);
+  });
+
+  const schedules: [string, boolean][] = [
+    ["rate(1 hour)", true],
+    ["rate(6 hours)", true],
+    ["rate(15 minutes)", true],
+    ["cron(0 6 * * ? *)", true],
+    ["rate(1 hours)", false],
+    ["rate(2 hour)", false],
+    ["rate(0 minutes)", false],
+    ["cron(0 6 * * * *)", false],
+    ["cron(0 6 * *)", false],
+    ["at(2030-01-01T00:00:00)", false],
+    ["every hour", false],
+  ];
+  for (const [expression, valid] of schedules) {
+    it(`${valid ? "accepts" : "rejects"} the schedule ${expression}`, function () {
+      assert.equal(scheduleProblem(expression) === undefined, valid, scheduleProblem(expression));
+    });
+  }
+
+  it("derives visibility as 6 x timeout plus the batching window", function () {
+    assert.equal(visibilityTimeoutSeconds(60, 0), 360);
+    assert.equal(visibilityTimeoutSeconds(120, 30), 750);
+  });
+});
+
+/** Each bad value, the key its message must name, and a fragment of the allowed values. */
+const INVALID: [string, Record<string, unknown>, string, string][] = [
+  ["a region that is not one", { "aws:region": "mars-1" }, "aws:region", "AWS region"],
+  ["a missing region", { "aws:region": undefined }, "aws:region", "AWS region"],
+  ["a plain-http source", { sourceApiUrl: "http://source.example.com" }, "cascading-etl:sourceApiUrl", "https"],
+  ["a malformed schedule", { schedule: "every hour" }, "cascading-etl:schedule", "rate("],
+  ["a branch list that is not a list", { scheduleBranches: '"North"' }, "cascading-etl:scheduleBranches", "list"],
+  ["too little memory", { branchesMemoryMb: 64 }, "cascading-etl:branchesMemoryMb", "128 to 10240"],
+  ["too much memory", { salesMemoryMb: 20000 }, "cascading-etl:salesMemoryMb", "128 to 10240"],
+  ["a timeout above 15 minutes", { salespersonsTimeoutSeconds: 901 }, "cascading-etl:salespersonsTimeoutSeconds", "1 to 900"],
+  ["a fractional timeout", { salesTimeoutSeconds: "1.5" }, "cascading-etl:salesTimeoutSeconds", "integer"],
+  ["a batch above 10 without a window", { batchSize: 11 }, "cascading-etl:batchSize", "1 to 10 without a batching window"],
+  ["a batch above 10000 with a window", { batchSize: 10001, batchingWindowSeconds: 10 }, "cascading-etl:batchSize", "1 to 10000"],
+  ["a batching window above 300 s", { batchingWindowSeconds: 301 }, "cascading-etl:batchingWindowSeconds", "0 to 300"],
+  ["a concurrency below the SQS minimum", { maxConcurrency: 1 }, "cascading-etl:maxConcurrency", "2 to 1000"],
+  ["a receive count below 5", { maxReceiveCount: 4 }, "cascading-etl:maxReceiveCount", "5 to 1000"],
+  ["a DLQ retention above 14 days", { dlqRetentionSeconds: 1209601 }, "cascading-etl:dlqRetentionSeconds", "60 to 1209600"],
+  ["a DLQ retention not above the queue's", { queueRetentionSeconds: 1209600, dlqRetentionSeconds: 1209600 }, "cascading-etl:dlqRetentionSeconds", "longer than queueRetentionSeconds"],
+  ["a log retention CloudWatch does not offer", { logRetentionDays: 10 }, "cascading-etl:logRetentionDays", "one of 1, 3, 5, 7, 14"],
+  ["an alarm email that is not one", { alarmEmail: "oncall" }, "cascading-etl:alarmEmail", "email address"],
+  ["a duration alarm above the timeout", { durationAlarmPercent: 120 }, "cascading-etl:durationAlarmPercent", "1 to 100"],
+  ["a queue age alarm beyond retention", { queueAgeAlarmSeconds: 345600 }, "cascading-etl:queueAgeAlarmSeconds", "below queueRetentionSeconds"],
+  ["PITR that is not a boolean", { pointInTimeRecovery: "yes" }, "cascading-etl:pointInTimeRecovery", "true or false"],
+  ["deletion protection that is not a boolean", { deletionProtection: "1" }, "cascading-etl:deletionProtection", "true or false"],
+  ["a rejects TTL of zero", { rejectsTtlDays: 0 }, "cascading-etl:rejectsTtlDays", "1 to 365"],
+  ["a lookback of zero", { lookbackHours: 0 }, "cascading-etl:lookbackHours", "1 to 168"],
+  ["too many schedule retries", { scheduleMaxRetryAttempts: 186 }, "cascading-etl:scheduleMaxRetryAttempts", "0 to 185"],
+  ["a schedule event age below a minute", { scheduleMaxEventAgeSeconds: 59 }, "cascading-etl:scheduleMaxEventAgeSeconds", "60 to 86400"],
+  ["more async retries than Lambda allows", { asyncMaxRetryAttempts: 3 }, "cascading-etl:asyncMaxRetryAttempts", "0 to 2"],
+  ["an async event age above 6 hours", { asyncMaxEventAgeSeconds: 21601 }, "cascading-etl:asyncMaxEventAgeSeconds", "60 to 21600"],
+  ["a misspelt key", { maxRecieveCount: 10 }, "cascading-etl:maxRecieveCount", "not a known key"],
+];
+
+describe("infra: an invalid stack config fails the program before any resource", function () {
+  for (const [what, overrides, key, allowed] of INVALID) {
+    it(`${what} (${key})`, async function () {
+      const error = await recordProgram({ stack: "dev", overrides }).then(
+        () => assert.fail("the program accepted the config"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ProgramRunError, String(error));
+      assert.equal((error.cause as Error).name, "ConfigError");
+      assert.ok(error.message.includes(key), `message names ${key}: ${error.message}`);
+      assert.ok(error.message.includes(allowed), `message says what is allowed (${allowed}): ${error.message}`);
+      assert.equal(error.message.split("\n  - ").length - 1, 1, "exactly one problem is reported");
+      assert.deepEqual(error.resources, []);
+    });
+  }
+});
+
+describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", function () {
+  const project = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+
+  it("declares exactly the program's keys, each with its type and default", function () {
+    assert.equal(project.name, "cascading-etl");
+    assert.equal(project.runtime.name, "nodejs");
+    assert.equal(project.runtime.options.typescript, true);
+    assert.ok(String(project.main).startsWith("infra/"));
+    assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
+    for (const key of CONFIG_KEYS) {
+      const spec: { type: string; default?: unknown; secret?: boolean } = CONFIG_SPEC[key];
+      assert.equal(project.config[key].type, spec.type, key);
+      assert.deepEqual(project.config[key].default, spec.default, key);
+      assert.equal(project.config[key].secret ?? false, spec.secret ?? false, key);
+    }
+  });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`Pulumi.${stack}.yaml is valid on its own`, function () {
+      const { config } = loadStackConfig(stack);
+      const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("cascading-etl:")).map(([k, v]) => [k.slice("cascading-etl:".length), v]));
+      const result = parseConfig(raw, { stack, region: config["aws:region"] });
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    });
+  }
+
+  it("documents every key in docs/infrastructure.md", function () {
+    const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "infrastructure.md"), "utf8");
+    for (const key of [...CONFIG_KEYS, "aws:region"]) assert.ok(doc.includes(`| \`${key}\``), `${key} has a row in the config table`);
+  });
+});
