@@ -250,7 +250,7 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
   proto.readResource = wrap(originalRead, true);
 
   for (const file of Object.keys(require.cache)) {
-    if (file.startsWith(path.join(REPO_ROOT, "infra") + path.sep)) delete require.cache[file];
+    if (file.startsWith(path.join(REPO_ROOT, "infra") + path.sep) || file === entry) delete require.cache[file];
   }
 
   try {
