@@ -75,7 +75,7 @@ export interface SourceApi {
   truth(): SourceTruth;
   /** Changes one record's content (not its id or parent), so the next pull sees a new version. */
   changeRecord(id: string): void;
-  /** Replaces the fault knobs; the request counter the seeded faults follow is kept. */
+  /** Replaces the fault knobs; a new script applies from the next request, rates keep following the seed. */
   setFaults(faults: FaultOptions): void;
   close(): Promise<void>;
 }
@@ -131,10 +131,12 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
   const faultCounts = { serverError: 0, throttled: 0, malformed: 0, unauthorized: 0 };
   const requestCounts: { total: number } & Record<Endpoint, number> = { total: 0, branches: 0, employees: 0, sales: 0 };
   let dataRequests = 0;
+  // A script replaced by setFaults starts over from the request after the change.
+  let scriptStart = 0;
 
   /** The fault for the n-th data request: scripted first, then drawn from the seed. */
   function faultFor(n: number): Fault {
-    if (faults.script && n < faults.script.length) return faults.script[n];
+    if (faults.script && n - scriptStart < faults.script.length) return faults.script[n - scriptStart];
     const r = mulberry32(hash32(`${seed}:fault:${n}`))();
     const error = faults.errorRate ?? 0;
     const throttle = faults.throttleRate ?? 0;
@@ -262,6 +264,7 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
     },
     setFaults(next: FaultOptions) {
       faults = next;
+      scriptStart = dataRequests;
     },
     close() {
       if (closed) return Promise.resolve();
