@@ -1,0 +1,63 @@
+/**
+ * What Pulumi Deployments does for each stack of cascading-etl, as pure data so the
+ * exact settings are tested without Pulumi.
+ */
+
+/** The project whose stacks are deployed (Pulumi.yaml at the repository root). */
+export const PROJECT = "cascading-etl";
+
+/**
+ * A commit or pull request touching none of these deploys and previews nothing: docs,
+ * the README and the local runtime change no cloud resource.
+ */
+export const DEPLOY_PATHS = ["infra/**", "functions/**", "Pulumi.yaml", "Pulumi.*.yaml", "package.json", "package-lock.json", "tsconfig.json"] as const;
+
+export interface StackDeployment {
+  stack: string;
+  /** The branch whose commits `pulumi up` this stack. */
+  branch: string;
+}
+
+/**
+ * dev and prod both follow main: every merge is deployed to dev and prod by Pulumi
+ * Deployments (prod can additionally be gated with an approval rule in Pulumi Cloud).
+ * A separate dev branch would let the two drift; one trunk keeps them the same code.
+ */
+export const DEFAULT_STACKS: readonly StackDeployment[] = [
+  { stack: "dev", branch: "main" },
+  { stack: "prod", branch: "main" },
+];
+
+export interface SettingsInput<Arn> {
+  organization: string;
+  /** GitHub owner/repo. */
+  repository: string;
+  deployment: StackDeployment;
+  /** The role Pulumi Deployments assumes (a string in tests, an Output in the program). */
+  roleArn: Arn;
+}
+
+/** The DeploymentSettings arguments of one stack. */
+export function deploymentSettings<Arn>(input: SettingsInput<Arn>) {
+  const { organization, repository, deployment, roleArn } = input;
+  return {
+    organization,
+    project: PROJECT,
+    stack: deployment.stack,
+    sourceContext: { git: { branch: `refs/heads/${deployment.branch}` } },
+    vcs: {
+      provider: "github",
+      repository,
+      deployCommits: true,
+      previewPullRequests: true,
+      pullRequestTemplate: false,
+      paths: [...DEPLOY_PATHS],
+    },
+    operationContext: {
+      // `npm ci` at the root installs the program and the policy pack's dependencies.
+      preRunCommands: ["npm ci --no-audit --no-fund"],
+      options: { skipInstallDependencies: true, skipIntermediateDeployments: true },
+      oidc: { aws: { roleARN: roleArn, sessionName: `pulumi-deploy-${deployment.stack}`, duration: "1h0m0s" } },
+    },
+  };
+}
