@@ -44,6 +44,8 @@ export function buildBundle(stage: StageName, root: string = DEFAULT_BUNDLE_ROOT
     target: "node22",
     format: "cjs",
     legalComments: "none",
+    // The SDK and Powertools ship ES modules; preferring them lets esbuild drop what is unused.
+    mainFields: ["module", "main"],
     logLevel: "error",
   });
   return { stage, dir, file, bytes: fs.statSync(file).size, mapBytes: fs.statSync(`${file}.map`).size };
