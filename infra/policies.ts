@@ -39,10 +39,10 @@ export interface CollectorGrants {
 /**
  * The upsert reads keys in batches and writes only changed items in batches
  * (DESIGN.md §3), so batch reads and writes are all a stage needs on its own table;
- * rejects are only ever written.
+ * rejects are only ever written, in batches.
  */
 export const TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"] as const;
-export const REJECTS_ACTIONS = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"] as const;
+export const REJECTS_ACTIONS = ["dynamodb:BatchWriteItem"] as const;
 /** What Lambda's SQS poller needs on the source queue, and nothing it does not. */
 export const ESM_QUEUE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] as const;
 /** SendMessageBatch is authorised by sqs:SendMessage. */

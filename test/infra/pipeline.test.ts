@@ -197,7 +197,7 @@ describe("infra: the Pulumi program under mocks", function () {
         const region = stack === "dev" ? "eu-west-1" : "eu-central-1";
         const logs = (stage: string) => `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:/cascading-etl/${stack}/${stage}:*`;
         const table = (stage: string) => ({ Sid: "UpsertOwnTable", Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], Resource: [arn(T.table, `cascading-etl-tables-${stage}`)] });
-        const rejects = { Sid: "WriteRejects", Effect: "Allow", Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], Resource: [arn(T.table, "cascading-etl-tables-rejects")] };
+        const rejects = { Sid: "WriteRejects", Effect: "Allow", Action: ["dynamodb:BatchWriteItem"], Resource: [arn(T.table, "cascading-etl-tables-rejects")] };
         const consume = (kind: string) => ({ Sid: "ConsumeSourceQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)] });
         const send = (kind: string) => ({ Sid: "FanOutToTargetQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)] });
         const logStatement = (stage: string) => ({ Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logs(stage)] });

@@ -21,7 +21,7 @@ describe("infra: policy builders (pure)", function () {
       { tableArn: A.table, rejectsTableArn: A.rejectsTable, logGroupArn: A.logGroup },
       [
         ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [A.table]],
-        ["WriteRejects", ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], [A.rejectsTable]],
+        ["WriteRejects", ["dynamodb:BatchWriteItem"], [A.rejectsTable]],
         ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [`${A.logGroup}:*`]],
       ],
     ],
@@ -30,7 +30,7 @@ describe("infra: policy builders (pure)", function () {
       { tableArn: A.table, rejectsTableArn: A.rejectsTable, logGroupArn: A.logGroup, sourceQueueArn: A.employeeQueue, targetQueueArn: A.saleQueue, failureQueueArn: A.scheduleDlq, tokenParameterArn: A.tokenParameter },
       [
         ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [A.table]],
-        ["WriteRejects", ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], [A.rejectsTable]],
+        ["WriteRejects", ["dynamodb:BatchWriteItem"], [A.rejectsTable]],
         ["ConsumeSourceQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [A.employeeQueue]],
         ["FanOutToTargetQueue", ["sqs:SendMessage"], [A.saleQueue]],
         ["SendFailedInvocations", ["sqs:SendMessage"], [A.scheduleDlq]],
