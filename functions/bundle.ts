@@ -29,12 +29,21 @@ export function bundleEntry(stage: StageName): string {
   return path.resolve(__dirname, stage, "handler.ts");
 }
 
+/**
+ * Replaces a file in one step, so a process reading the bundle (a test, the local runtime,
+ * `pulumi up`) never sees it half written while another process rebuilds it.
+ */
+function replaceFile(file: string, contents: Uint8Array): void {
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(temporary, contents);
+  fs.renameSync(temporary, file);
+}
+
 /** Bundles one collector. Synchronous so the Pulumi program can call it while it builds its graph. */
 export function buildBundle(stage: StageName, root: string = DEFAULT_BUNDLE_ROOT): Bundle {
   const dir = path.join(root, stage);
-  fs.rmSync(dir, { recursive: true, force: true });
   const file = path.join(dir, "index.js");
-  buildSync({
+  const result = buildSync({
     entryPoints: [bundleEntry(stage)],
     outfile: file,
     bundle: true,
@@ -47,7 +56,12 @@ export function buildBundle(stage: StageName, root: string = DEFAULT_BUNDLE_ROOT
     // The SDK and Powertools ship ES modules; preferring them lets esbuild drop what is unused.
     mainFields: ["module", "main"],
     logLevel: "error",
+    write: false,
   });
+  fs.mkdirSync(dir, { recursive: true });
+  // The map first: a reader that sees the new index.js must find its map.
+  const ordered = [...result.outputFiles].sort((a, b) => Number(a.path.endsWith(".map")) - Number(b.path.endsWith(".map"))).reverse();
+  for (const output of ordered) replaceFile(output.path, output.contents);
   return { stage, dir, file, bytes: fs.statSync(file).size, mapBytes: fs.statSync(`${file}.map`).size };
 }
 
