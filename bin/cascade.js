@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+"use strict";
+// Lambda runs Node.js 22; the SDK's notice about an older local Node.js says nothing
+// about the pipeline, so it is kept out of the command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const path = require("node:path");
+require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
+require("../local/cli")
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((error) => {
+    process.stderr.write(`cascade: ${error && error.stack ? error.stack : error}\n`);
+    process.exitCode = 1;
+  });

@@ -1,0 +1,108 @@
+/**
+ * The `cascade` command line: parsing and validation, pure, so every bad input has a
+ * test and a message that names the flag and the values it takes.
+ */
+import { parseArgs } from "node:util";
+import { SCALE_PRESETS, type ScalePreset } from "./source-api";
+
+export const USAGE = `usage: cascade <command> [options]
+
+commands:
+  run       run the whole cascade locally on an embedded AWS (the default)
+  plan      show what the Pulumi program would create for a stack, offline
+  rejects   list the rejects table of a deployed or --keep'd pipeline
+
+run options:
+  --stack NAME     stack whose config shapes the local pipeline (default dev)
+  --scale SIZE     small | medium | large source data set (default small)
+  --seed N         seed of the source data and its faults (default 1)
+  --faults RATE    share of source requests that fail, 0 to 1 (default 0)
+  --watch          keep running on the stack's schedule
+  --keep           stay up after the run and print how to reach the embedded AWS
+  --json           print one JSON summary object as the last line
+  --verbose        print every line the functions log
+
+plan options:
+  --stack NAME     (default dev)
+  --json           print the resource graph as JSON
+
+rejects options:
+  --table NAME     the rejects table (required)
+  --stage NAME     only this stage's rejects
+  --endpoint URL   a DynamoDB endpoint (e.g. the one --keep prints); default: AWS
+  --region NAME    (default: from the environment)
+`;
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export type Command =
+  | { command: "run"; stack: string; scale: ScalePreset; seed: number; faults: number; watch: boolean; keep: boolean; json: boolean; verbose: boolean }
+  | { command: "plan"; stack: string; json: boolean }
+  | { command: "rejects"; table: string; stage?: string; endpoint?: string; region?: string }
+  | { command: "help" };
+
+const COMMANDS = ["run", "plan", "rejects", "help"] as const;
+const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+function stackName(value: string | undefined): string {
+  const stack = value ?? "dev";
+  if (!STACK_NAME.test(stack)) throw new UsageError(`--stack must be a stack name (letters, digits, - _ .), got "${stack}"`);
+  return stack;
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  const name = first === undefined || first.startsWith("-") ? "run" : first;
+  const args = first === undefined || first.startsWith("-") ? [...argv] : rest;
+  if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.join(", ")}`);
+  if (args.includes("--help") || args.includes("-h") || name === "help") return { command: "help" };
+
+  const options = {
+    stack: { type: "string" },
+    scale: { type: "string" },
+    seed: { type: "string" },
+    faults: { type: "string" },
+    watch: { type: "boolean" },
+    keep: { type: "boolean" },
+    json: { type: "boolean" },
+    verbose: { type: "boolean" },
+    table: { type: "string" },
+    stage: { type: "string" },
+    endpoint: { type: "string" },
+    region: { type: "string" },
+  } as const;
+  const allowed: Record<string, Array<keyof typeof options>> = {
+    run: ["stack", "scale", "seed", "faults", "watch", "keep", "json", "verbose"],
+    plan: ["stack", "json"],
+    rejects: ["table", "stage", "endpoint", "region"],
+  };
+  let values: Partial<Record<keyof typeof options, string | boolean>>;
+  try {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  for (const key of Object.keys(values)) {
+    if (!allowed[name].includes(key as keyof typeof options)) throw new UsageError(`--${key} is not an option of "${name}"; it takes ${allowed[name].map((option) => `--${option}`).join(", ")}`);
+  }
+
+  if (name === "plan") return { command: "plan", stack: stackName(values.stack as string | undefined), json: values.json === true };
+  if (name === "rejects") {
+    if (typeof values.table !== "string" || values.table === "") throw new UsageError("--table is required: the name of the rejects table");
+    if (values.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(values.endpoint as string)) throw new UsageError(`--endpoint must be an http(s) URL, got "${values.endpoint}"`);
+    return { command: "rejects", table: values.table, stage: values.stage as string | undefined, endpoint: values.endpoint as string | undefined, region: values.region as string | undefined };
+  }
+
+  const scale = (values.scale as string | undefined) ?? "small";
+  if (!(scale in SCALE_PRESETS)) throw new UsageError(`--scale must be one of ${Object.keys(SCALE_PRESETS).join(", ")}, got "${scale}"`);
+  const seedText = (values.seed as string | undefined) ?? "1";
+  const seed = Number(seedText);
+  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${seedText}"`);
+  const faultsText = (values.faults as string | undefined) ?? "0";
+  const faults = Number(faultsText);
+  if (faultsText.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1) throw new UsageError(`--faults must be a number from 0 to 1, got "${faultsText}"`);
+  if (values.watch === true && values.keep === true) throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
+  return { command: "run", stack: stackName(values.stack as string | undefined), scale: scale as ScalePreset, seed, faults, watch: values.watch === true, keep: values.keep === true, json: values.json === true, verbose: values.verbose === true };
+}
