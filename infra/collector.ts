@@ -91,8 +91,7 @@ export class Collector extends pulumi.ComponentResource {
   public readonly timeoutSeconds: number;
 
   constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cascading-etl:index:Collector", name, {}, opts);
-
+    // Validated before super() so a bad argument registers nothing.
     const memoryMb = args.memoryMb ?? 256;
     const timeoutSeconds = args.timeoutSeconds ?? 60;
     const logRetentionDays = args.logRetentionDays ?? 30;
@@ -103,6 +102,8 @@ export class Collector extends pulumi.ComponentResource {
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
     if (args.trigger?.kind !== "schedule" && args.trigger?.kind !== "queue") problems.push(`trigger.kind must be "schedule" or "queue"`);
     if (problems.length > 0) throw new Error(`Collector ${name}: ${problems.join("; ")}`);
+    super("cascading-etl:index:Collector", name, {}, opts);
+
     this.timeoutSeconds = timeoutSeconds;
 
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: args.logGroupName, retentionInDays: logRetentionDays }, { parent: this });

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { STAGES, type StageName } from "../functions/lib/contract";
 import { assumeRolePolicy, collectorPolicy, toJson, type CollectorGrants } from "./policies";
 
-/** `CollectorGrants` with every ARN as an input, so they may come from resources or a stack reference. */
-export type CollectorGrantsInput = { readonly [K in keyof CollectorGrants]: pulumi.Input<CollectorGrants[K]> };
+/** `CollectorGrants` whose ARNs may be plain, or resolved from resources or a stack reference. */
+export type CollectorGrantsInput = pulumi.Input<{ readonly [K in keyof CollectorGrants]: pulumi.Input<CollectorGrants[K]> }>;
 
 export interface IamArgs {
   /** The account the roles live in; trust policies only accept calls on its behalf. */
@@ -22,10 +22,10 @@ export class Iam extends pulumi.ComponentResource {
   public readonly roleArns: Record<StageName, pulumi.Output<string>>;
 
   constructor(name: string, args: IamArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cascading-etl:index:Iam", name, args, opts);
-
+    // Validated before super() so a bad argument registers nothing.
     const missing = STAGES.filter((stage) => args.collectors?.[stage] === undefined);
     if (missing.length > 0) throw new Error(`Iam ${name}: collectors is missing ${missing.join(", ")}`);
+    super("cascading-etl:index:Iam", name, args, opts);
 
     const roleArns = {} as Record<StageName, pulumi.Output<string>>;
     for (const stage of STAGES) {
@@ -41,7 +41,7 @@ export class Iam extends pulumi.ComponentResource {
         `${name}-${stage}`,
         {
           role: role.name,
-          policy: pulumi.output(args.collectors[stage]).apply((grants) => toJson(collectorPolicy(grants as CollectorGrants))),
+          policy: pulumi.output(args.collectors[stage]).apply((grants) => toJson(collectorPolicy(grants))),
         },
         { parent: this },
       );

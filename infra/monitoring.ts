@@ -52,8 +52,7 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly dashboardName: pulumi.Output<string>;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cascading-etl:index:Monitoring", name, {}, opts);
-
+    // Validated before super() so a bad argument registers nothing.
     const percent = args.durationAlarmPercent ?? 80;
     const problems: string[] = [];
     if (!Number.isInteger(percent) || percent < 1 || percent > 100) problems.push(`durationAlarmPercent must be an integer from 1 to 100 (got ${percent})`);
@@ -62,6 +61,7 @@ export class Monitoring extends pulumi.ComponentResource {
       if (!Number.isInteger(timeout) || timeout <= 0) problems.push(`functions.${stage}.timeoutSeconds must be a positive integer (got ${timeout})`);
     }
     if (problems.length > 0) throw new Error(`Monitoring ${name}: ${problems.join("; ")}`);
+    super("cascading-etl:index:Monitoring", name, {}, opts);
 
     // CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key,
     // and alarm notifications carry no data, so the topic is left unencrypted.

@@ -14,7 +14,7 @@ import { collectorEnvironment } from "./environment";
 import { Iam } from "./iam";
 import { Monitoring } from "./monitoring";
 import { logGroupArn, logGroupName, partitionOf, tokenParameterName } from "./naming";
-import { stageGrants } from "./policies";
+import { stageGrants, type CollectorGrants } from "./policies";
 import { Queues } from "./queues";
 import { SourceToken } from "./source-token";
 import { Tables } from "./tables";
@@ -60,7 +60,7 @@ export function createPipeline(config: LoadedConfig): Pipeline {
             stageGrants(stage, { table, rejectsTable, logGroup: logGroupArn(ctx, logGroups[stage]), employeeQueue, saleQueue, scheduleDlq, tokenParameter }),
           ),
       ]),
-    ) as unknown as ConstructorParameters<typeof Iam>[1]["collectors"],
+    ) as Record<StageName, pulumi.Output<CollectorGrants>>,
   });
 
   const scheduleEvent: ScheduleEvent = config.scheduleBranches.length > 0 ? { branches: config.scheduleBranches } : {};

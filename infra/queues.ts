@@ -51,8 +51,7 @@ export class Queues extends pulumi.ComponentResource {
   public readonly scheduleDlq: QueueRef;
 
   constructor(name: string, args: QueuesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cascading-etl:index:Queues", name, args, opts);
-
+    // Validated before super() so a bad argument registers nothing.
     const maxReceiveCount = args.maxReceiveCount ?? 10;
     const retentionSeconds = args.retentionSeconds ?? 345600;
     const dlqRetentionSeconds = args.dlqRetentionSeconds ?? SQS_LIMITS.retentionSeconds.max;
@@ -67,6 +66,7 @@ export class Queues extends pulumi.ComponentResource {
       }
     }
     if (problems.length > 0) throw new Error(`Queues ${name}: ${problems.join("; ")}`);
+    super("cascading-etl:index:Queues", name, args, opts);
 
     const queues = {} as Record<QueueKind, StageQueueRef>;
     for (const kind of QUEUE_KINDS) {

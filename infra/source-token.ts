@@ -14,8 +14,9 @@ export class SourceToken extends pulumi.ComponentResource {
   public readonly parameterArn: pulumi.Output<string>;
 
   constructor(name: string, args: SourceTokenArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("cascading-etl:index:SourceToken", name, {}, opts);
+    // Validated before super() so a bad argument registers nothing.
     if (!args.parameterName?.startsWith("/")) throw new Error(`SourceToken ${name}: parameterName must be a path starting with "/" (got ${JSON.stringify(args.parameterName)})`);
+    super("cascading-etl:index:SourceToken", name, {}, opts);
 
     const parameter = new aws.ssm.Parameter(
       `${name}-parameter`,
