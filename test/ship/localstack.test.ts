@@ -35,21 +35,21 @@ describe("LocalStack stack (Pulumi.localstack.yaml)", () => {
   });
 
   describe("under the program", () => {
-  let run: Awaited<ReturnType<typeof recordProgram>>;
-  before(async () => {
-    run = await recordProgram({ stack: "localstack" });
-  });
+    let run: Awaited<ReturnType<typeof recordProgram>>;
+    before(async () => {
+      run = await recordProgram({ stack: "localstack" });
+    });
 
-  it("covers every AWS service of the resources the program registers", () => {
-    const services = new Set(run.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type.split(":")[1].split("/")[0]));
-    const endpointOf: Record<string, string> = { cloudwatch: "cloudwatch", dynamodb: "dynamodb", iam: "iam", lambda: "lambda", scheduler: "scheduler", sns: "sns", sqs: "sqs", ssm: "ssm" };
-    for (const service of services) assert.ok(SERVICES.includes(endpointOf[service] ?? service), `no endpoint for ${service}`);
-    assert.ok(services.has("dynamodb") && services.has("sqs") && services.has("lambda"));
-  });
+    it("covers every AWS service of the resources the program registers", () => {
+      const services = new Set(run.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type.split(":")[1].split("/")[0]));
+      const endpointOf: Record<string, string> = { cloudwatch: "cloudwatch", dynamodb: "dynamodb", iam: "iam", lambda: "lambda", scheduler: "scheduler", sns: "sns", sqs: "sqs", ssm: "ssm" };
+      for (const service of services) assert.ok(SERVICES.includes(endpointOf[service] ?? service), `no endpoint for ${service}`);
+      assert.ok(services.has("dynamodb") && services.has("sqs") && services.has("lambda"));
+    });
 
-  it("is accepted by the program, which refuses unknown or invalid keys", () => {
-    assert.equal(run.stack, "localstack");
-    assert.equal(run.resources.filter((r) => r.type === "aws:lambda/function:Function").length, 3);
-  });
+    it("is accepted by the program, which refuses unknown or invalid keys", () => {
+      assert.equal(run.stack, "localstack");
+      assert.equal(run.resources.filter((r) => r.type === "aws:lambda/function:Function").length, 3);
+    });
   });
 });
