@@ -1,0 +1,92 @@
+/**
+ * The whole cascade locally, as `npm start` runs it: the real CLI in a child process, and
+ * the same runtime in-process for a faulty source and a second run.
+ */
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { STAGES } from "../../functions/lib/contract";
+import { planJson } from "../../local/plan-view";
+import { recordProgram } from "../../local/plan/record";
+import { LocalCascade } from "../../local/runtime/cascade";
+import type { RunReport } from "../../local/runtime/report";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The counts a run must show when conservation holds with nothing in a DLQ. */
+function assertConserved(report: Pick<RunReport, "ok" | "source" | "tables" | "dlq" | "lost" | "duplicates">): void {
+  assert.deepEqual(
+    { ok: report.ok, tables: report.tables, dlq: report.dlq, lost: report.lost, duplicates: report.duplicates },
+    { ok: true, tables: { branches: report.source.branches, salespersons: report.source.salespersons, sales: report.source.sales, rejects: report.source.invalid }, dlq: 0, lost: 0, duplicates: 0 },
+  );
+}
+
+describe("cascade run, end to end", function () {
+  this.timeout(180_000);
+
+  it("`cascade run --json` conserves every record and ends with the JSON summary", async () => {
+    const { stdout } = await run(process.execPath, [path.join(ROOT, "bin", "cascade.js"), "run", "--json", "--seed", "7"], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    const lines = stdout.trim().split("\n");
+    const report = JSON.parse(lines[lines.length - 1]) as RunReport;
+    assertConserved(report);
+    assert.deepEqual(Object.keys(report).slice(0, 12), ["ok", "stack", "scale", "seed", "faults", "source", "tables", "dlq", "lost", "duplicates", "unexpected", "durationMs"]);
+    assert.deepEqual({ seed: report.seed, scale: report.scale, stack: report.stack }, { seed: 7, scale: "small", stack: "dev" });
+    assert.equal(report.source.branches, 4);
+    assert.ok(report.source.sales > 0 && report.requests.dynamodb > 0 && report.requests.sqs > 0, JSON.stringify(report.requests));
+    assert.equal(report.stages.branches.written, report.source.branches);
+    assert.equal(report.stages.salespersons.written, report.source.salespersons);
+    assert.equal(report.stages.sales.written, report.source.sales);
+  });
+
+  describe("against a faulty source, twice", () => {
+    let cascade: LocalCascade;
+    let first: RunReport;
+    let second: RunReport;
+
+    before(async () => {
+      cascade = await LocalCascade.start({ stack: "dev", scale: "small", seed: 3, faults: 0.3 });
+      first = await cascade.runOnce();
+      second = await cascade.runOnce();
+    });
+    after(async () => cascade?.close());
+
+    it("retries the source's faults and still conserves every record", () => {
+      assertConserved(first);
+      const retried = STAGES.reduce((sum, stage) => sum + first.stages[stage].retried, 0);
+      const injected = cascade.source.truth().faults;
+      const faults = injected.serverError + injected.throttled + injected.malformed;
+      // Every retry answers a fault; a request that runs out of attempts fails its
+      // message instead, which SQS delivers again.
+      assert.ok(retried > 0 && retried <= faults, `retried ${retried}, injected ${JSON.stringify(injected)}`);
+    });
+
+    it("writes nothing the second time over unchanged data", () => {
+      assertConserved(second);
+      for (const stage of STAGES) {
+        assert.deepEqual({ stage, written: second.stages[stage].written, unchanged: second.stages[stage].unchanged }, { stage, written: 0, unchanged: first.stages[stage].written });
+      }
+      assert.deepEqual(second.tables, first.tables);
+    });
+  });
+
+  it("plans prod differently from dev where the config says so", async () => {
+    const tables = async (stack: string) => {
+      const plan = await planJson(await recordProgram({ stack }));
+      const resources = plan.resources as Array<{ type: string; inputs: Record<string, any> }>;
+      const ofType = (type: string) => resources.filter((resource) => resource.type === type);
+      return {
+        pitr: ofType("aws:dynamodb/table:Table").map((table) => table.inputs.pointInTimeRecovery?.enabled ?? false),
+        deletionProtection: ofType("aws:dynamodb/table:Table").map((table) => table.inputs.deletionProtectionEnabled ?? false),
+        logRetention: ofType("aws:cloudwatch/logGroup:LogGroup").map((group) => group.inputs.retentionInDays),
+      };
+    };
+    const [dev, prod] = [await tables("dev"), await tables("prod")];
+    assert.deepEqual(dev.pitr, [false, false, false, false]);
+    assert.deepEqual(prod.pitr, [true, true, true, true]);
+    assert.deepEqual(dev.deletionProtection, [false, false, false, false]);
+    assert.deepEqual(prod.deletionProtection, [true, true, true, true]);
+    assert.ok(prod.logRetention.every((days, index) => days > dev.logRetention[index]), JSON.stringify({ dev: dev.logRetention, prod: prod.logRetention }));
+  });
+});
