@@ -24,9 +24,9 @@ export function toAttributeValue(value: Plain): AttributeValue {
 
 /** Marshals a flat or nested record; undefined fields are left out rather than stored as NULL. */
 export function toItem(record: Readonly<Record<string, Plain | undefined>>): Item {
-  const item: Item = {};
-  for (const [k, v] of Object.entries(record)) if (v !== undefined) item[k] = toAttributeValue(v);
-  return item;
+  // fromEntries defines own properties; assigning would turn a "__proto__" field into
+  // the object's prototype and drop it from the item.
+  return Object.fromEntries(Object.entries(record).flatMap(([k, v]) => (v === undefined ? [] : [[k, toAttributeValue(v)]])));
 }
 
 const utf8 = (s: string): number => Buffer.byteLength(s, "utf8");

@@ -41,6 +41,11 @@ describe("items", () => {
     );
     assert.ok(itemSize(toItem({ note: "x".repeat(MAX_ITEM_BYTES) })) > MAX_ITEM_BYTES);
   });
+
+  it("keeps a field named __proto__ as an attribute", () => {
+    const record = JSON.parse('{"id":"E1","__proto__":"x"}') as Record<string, string>;
+    assert.deepEqual(Object.entries(toItem(record)), [["id", { S: "E1" }], ["__proto__", { S: "x" }]]);
+  });
 });
 
 describe("validateRecords", () => {
