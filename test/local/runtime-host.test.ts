@@ -7,6 +7,7 @@ import { startEmbeddedAws, type EmbeddedAws } from "../../local/embedded-aws";
 import { LocalFunction } from "../../local/runtime/local-function";
 import { SqsEventSourceMapping } from "../../local/runtime/sqs-event-source";
 import { RECEIVES_COUNTED_PER_FAILED_ATTEMPT, localQueueArn } from "../../local/runtime/realise";
+import { queueDepth } from "../../local/runtime/census";
 
 /** Polls real state until it holds; fails with `what` if it does not within the limit. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 15_000): Promise<T> {
@@ -115,6 +116,15 @@ describe("local function host and SQS event source mapping", function () {
     assert.equal(second.Messages![0].Attributes!.ApproximateReceiveCount, String(1 + RECEIVES_COUNTED_PER_FAILED_ATTEMPT));
   });
 
+  it("local-aws-sqs counts in-flight messages as waiting (why queueDepth reads only that number)", async () => {
+    const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: "depth" }));
+    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: ["a", "b", "c", "d"].map((body) => ({ Id: body, MessageBody: body })) }));
+    await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 3 }));
+    const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    assert.deepEqual(Attributes, { ApproximateNumberOfMessages: "4", ApproximateNumberOfMessagesNotVisible: "3" });
+    assert.equal(await queueDepth(aws.sqs, QueueUrl!), 4);
+  });
+
   it("deletes processed messages, returns reported failures, and the queue redrives a poison message after maxReceiveCount attempts", async () => {
     const maxReceiveCount = 3;
     const dlq = await aws.sqs.send(new CreateQueueCommand({ QueueName: "esm-dlq" }));
@@ -134,10 +144,7 @@ describe("local function host and SQS event source mapping", function () {
     closers.push(() => mapping.stop());
     await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: ["one", "two", "poison", "three"].map((body, index) => ({ Id: String(index), MessageBody: body })) }));
 
-    const depth = async (url: string) => {
-      const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
-      return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
-    };
+    const depth = (url: string) => queueDepth(aws.sqs, url);
     await until("the poison message in the DLQ and the queue empty", async () => ((await depth(dlq.QueueUrl!)) === 1 && (await depth(queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined));
 
     const attempts = (body: string) => lines.filter((line) => line === `attempt ${body} m`).length;
