@@ -4,12 +4,12 @@
  * loopback, on ports the OS assigns. Tests and the local runtime both start it here, so
  * there is one way to stand the emulators up and one way to tear them down.
  */
-import type { AddressInfo } from "node:net";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { createSqsServer } from "local-aws-sqs";
+import { closeOnce, listenOnLoopback, portOf } from "./loopback";
 import { startEmbeddedSsm } from "./embedded-ssm";
 // dynalite ships no type declarations.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -44,24 +44,6 @@ export interface EmbeddedAws {
   close(): Promise<void>;
 }
 
-function listenOnLoopback(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    // Keep-alive sockets from SDK clients would otherwise hold close() open.
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
-}
-
 /** Counts every request a server answers, without touching how it answers. */
 function countRequests(server: Server, counts: RequestCounts, key: keyof RequestCounts): void {
   const listeners = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
@@ -90,7 +72,7 @@ export async function startEmbeddedAws(): Promise<EmbeddedAws> {
     emulateQueueCreationLifecycle: false,
   });
   countRequests(sqsServer, requests, "sqs");
-  const sqsEndpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+  const sqsEndpoint = `http://127.0.0.1:${portOf(sqsServer)}`;
 
   const ssmServer = await startEmbeddedSsm({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
   countRequests(ssmServer.server, requests, "ssm");
@@ -126,7 +108,7 @@ export async function startEmbeddedAws(): Promise<EmbeddedAws> {
       dynamodb.destroy();
       sqs.destroy();
       ssm.destroy();
-      await Promise.all([closeServer(dynamo), closeServer(sqsServer), ssmServer.close()]);
+      await Promise.all([closeOnce(dynamo)(), closeOnce(sqsServer)(), ssmServer.close()]);
     },
   };
 }

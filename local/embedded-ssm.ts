@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeOnce, listenOnLoopback } from "./loopback";
 
 export type ParameterType = "String" | "StringList" | "SecureString";
 
@@ -150,25 +150,11 @@ export async function startEmbeddedSsm(options: EmbeddedSsmOptions = {}): Promis
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  let closed = false;
+  const port = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     server,
     calls: ssm.calls,
-    close() {
-      if (closed) return Promise.resolve();
-      closed = true;
-      return new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-    },
+    close: closeOnce(server),
   };
 }

@@ -4,9 +4,9 @@
  * (its "truth"), so a run can be checked record by record.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { generateDataset, SCALE_PRESETS, type Dataset, type Json, type Scale, type ScalePreset, type Served } from "./data";
 import { mulberry32, hash32 } from "./random";
+import { closeOnce, listenOnLoopback } from "../loopback";
 
 export type Fault = "ok" | "500" | "503" | "429" | "malformed";
 export type Endpoint = "branches" | "employees" | "sales";
@@ -239,15 +239,7 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
     req.resume();
     req.on("end", () => (delay > 0 && req.url !== "/_truth" ? setTimeout(send, delay) : send()));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  let closed = false;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -266,13 +258,6 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
       faults = next;
       scriptStart = dataRequests;
     },
-    close() {
-      if (closed) return Promise.resolve();
-      closed = true;
-      return new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-    },
+    close: closeOnce(server),
   };
 }
