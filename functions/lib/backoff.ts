@@ -50,3 +50,25 @@ export function retryDelay(attempt: number, retryAfterMs: number | undefined, re
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How a caller retries; tests pass their own clock and dice. */
+export interface RetryOptions {
+  /** Attempts, the first included. */
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface Retrier {
+  readonly maxAttempts: number;
+  /** Waits the full-jitter delay before retry `attempt` (1 for the first retry). */
+  wait(attempt: number): Promise<void>;
+}
+
+export function retrier(options: RetryOptions, defaultMaxAttempts: number): Retrier {
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const pause = options.sleep ?? sleep;
+  const random = options.random ?? Math.random;
+  return { maxAttempts: options.maxAttempts ?? defaultMaxAttempts, wait: (attempt) => pause(fullJitterDelay(attempt - 1, backoff, random)) };
+}

@@ -4,7 +4,7 @@
  * and SQS (or the scheduler) retries it; nothing is dropped silently.
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
-import { DEFAULT_BACKOFF, fullJitterDelay, sleep as realSleep, type BackoffPolicy } from "./backoff";
+import { retrier, type Retrier, type RetryOptions } from "./backoff";
 import { chunkBy } from "./chunk";
 import { FanOutError } from "./errors";
 import { messageBytes, type OutgoingMessage } from "./messages";
@@ -13,14 +13,10 @@ export const SEND_BATCH_MAX_ENTRIES = 10;
 /** SendMessageBatch's total payload limit; kept at the long-standing 256 KiB to be safe everywhere. */
 export const SEND_BATCH_MAX_BYTES = 256 * 1024;
 
-export interface FanOutOptions {
+/** `maxAttempts` counts attempts per entry. @default 5 */
+export interface FanOutOptions extends RetryOptions {
   client: Pick<SQSClient, "send">;
   queueUrl: string;
-  /** Attempts per entry, the first included. @default 5 */
-  maxAttempts?: number;
-  backoff?: BackoffPolicy;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
   onRetry?: (info: { attempt: number; failed: number }) => void;
 }
 
@@ -33,19 +29,13 @@ export interface SendResult {
 export class FanOut {
   readonly queueUrl: string;
   private readonly client: Pick<SQSClient, "send">;
-  private readonly maxAttempts: number;
-  private readonly backoff: BackoffPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly retry: Retrier;
   private readonly onRetry?: FanOutOptions["onRetry"];
 
   constructor(options: FanOutOptions) {
     this.client = options.client;
     this.queueUrl = options.queueUrl;
-    this.maxAttempts = options.maxAttempts ?? 5;
-    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.sleep = options.sleep ?? realSleep;
-    this.random = options.random ?? Math.random;
+    this.retry = retrier(options, 5);
     this.onRetry = options.onRetry;
   }
 
@@ -60,7 +50,7 @@ export class FanOut {
         if (attempt > 0) {
           this.onRetry?.({ attempt, failed: pending.length });
           for (const p of pending) retried.add(p.message.id);
-          await this.sleep(fullJitterDelay(attempt - 1, this.backoff, this.random));
+          await this.retry.wait(attempt);
         }
         const entries: SendMessageBatchRequestEntry[] = pending.map(({ message, entryId }) => ({
           Id: entryId,
@@ -75,7 +65,7 @@ export class FanOut {
           const f = failed.get(p.entryId);
           if (!f) continue;
           // A sender fault (bad body, bad attribute) fails the same way every time.
-          if (f.SenderFault || attempt + 1 >= this.maxAttempts) failures.push({ id: p.message.id, code: f.Code ?? "Unknown", senderFault: f.SenderFault ?? false });
+          if (f.SenderFault || attempt + 1 >= this.retry.maxAttempts) failures.push({ id: p.message.id, code: f.Code ?? "Unknown", senderFault: f.SenderFault ?? false });
           else next.push(p);
         }
         pending = next;

@@ -4,7 +4,7 @@
  * leaves unprocessed with backoff.
  */
 import { BatchGetItemCommand, BatchWriteItemCommand, type BatchGetItemCommandOutput, type DynamoDBClient, type KeysAndAttributes, type WriteRequest } from "@aws-sdk/client-dynamodb";
-import { DEFAULT_BACKOFF, fullJitterDelay, sleep as realSleep, type BackoffPolicy } from "./backoff";
+import { retrier, type Retrier, type RetryOptions } from "./backoff";
 import { chunk } from "./chunk";
 import { CONTENT_HASH_ATTRIBUTE } from "./contract";
 import { StoreError } from "./errors";
@@ -19,15 +19,11 @@ export interface TableKeys {
   rangeKey?: string;
 }
 
-export interface TableWriterOptions {
+/** `maxAttempts` counts attempts per chunk. @default 8 */
+export interface TableWriterOptions extends RetryOptions {
   client: Pick<DynamoDBClient, "send">;
   tableName: string;
   keys: TableKeys;
-  /** Attempts per chunk, the first included. @default 8 */
-  maxAttempts?: number;
-  backoff?: BackoffPolicy;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface UpsertResult {
@@ -55,19 +51,13 @@ export class TableWriter {
   readonly tableName: string;
   readonly keys: TableKeys;
   private readonly client: Pick<DynamoDBClient, "send">;
-  private readonly maxAttempts: number;
-  private readonly backoff: BackoffPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly retry: Retrier;
 
   constructor(options: TableWriterOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.keys = options.keys;
-    this.maxAttempts = options.maxAttempts ?? 8;
-    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.sleep = options.sleep ?? realSleep;
-    this.random = options.random ?? Math.random;
+    this.retry = retrier(options, 8);
   }
 
   /**
@@ -129,7 +119,7 @@ export class TableWriter {
   }
 
   private async pause(attempt: number, operation: string, remaining: number): Promise<void> {
-    if (attempt >= this.maxAttempts) throw new StoreError(this.tableName, operation, remaining);
-    await this.sleep(fullJitterDelay(attempt - 1, this.backoff, this.random));
+    if (attempt >= this.retry.maxAttempts) throw new StoreError(this.tableName, operation, remaining);
+    await this.retry.wait(attempt);
   }
 }
