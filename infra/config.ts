@@ -11,12 +11,19 @@ export const PROJECT = "cascading-etl";
 
 export type ConfigType = "string" | "integer" | "boolean" | "array";
 
+/**
+ * In split mode, the one stack that reads a key; absent means both do. A key read only
+ * by the other stack would be silently ignored, so setting it is an error instead.
+ */
+export type SplitOwner = "shared" | "pipeline";
+
 export interface ConfigKeySpec {
   type: ConfigType;
   /** Absent only for keys that have no sensible default (secrets). */
   default?: string | number | boolean | string[];
   secret?: boolean;
   description: string;
+  split?: SplitOwner;
 }
 
 /** Lambda's own limits (memory in MB, timeout in seconds). */
@@ -37,38 +44,60 @@ const COLLECTOR_DEFAULTS: Record<StageName, { memoryMb: number; timeoutSeconds: 
   sales: { memoryMb: 512, timeoutSeconds: 120 },
 };
 
+// The consumers' timeouts also size their source queues' visibility, so in split mode
+// both stacks read those two; the branches collector reads no queue.
 const collectorSpecs = Object.fromEntries(
   STAGES.flatMap((stage) => [
-    [memoryKey(stage), { type: "integer", default: COLLECTOR_DEFAULTS[stage].memoryMb, description: `Memory of the ${stage} collector in MB (128-10240).` }],
-    [timeoutKey(stage), { type: "integer", default: COLLECTOR_DEFAULTS[stage].timeoutSeconds, description: `Timeout of the ${stage} collector in seconds (1-900).` }],
+    [memoryKey(stage), { type: "integer", default: COLLECTOR_DEFAULTS[stage].memoryMb, description: `Memory of the ${stage} collector in MB (128-10240).`, split: "pipeline" }],
+    [
+      timeoutKey(stage),
+      { type: "integer", default: COLLECTOR_DEFAULTS[stage].timeoutSeconds, description: `Timeout of the ${stage} collector in seconds (1-900).`, ...(stage === "branches" ? { split: "pipeline" } : {}) },
+    ],
   ]),
 ) as Record<`${StageName}MemoryMb` | `${StageName}TimeoutSeconds`, ConfigKeySpec>;
 
 /** Every project config key. Pulumi.yaml declares exactly these, with these types and defaults. */
 export const CONFIG_SPEC = {
-  sourceApiUrl: { type: "string", default: "https://source.example.com/api", description: "Base URL of the source API (https, no trailing slash)." },
-  sourceApiToken: { type: "string", secret: true, description: "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name." },
-  schedule: { type: "string", default: "rate(1 hour)", description: "EventBridge Scheduler expression that starts a run: rate(N unit) or cron(6 fields)." },
-  scheduleBranches: { type: "array", default: [], description: "Branch names a scheduled run is limited to; empty means all branches." },
-  lookbackHours: { type: "integer", default: 24, description: "How far back the sales collector reads sales, in hours (1-168)." },
+  sourceApiUrl: { type: "string", default: "https://source.example.com/api", description: "Base URL of the source API (https, no trailing slash).", split: "pipeline" },
+  sourceApiToken: { type: "string", secret: true, description: "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name.", split: "pipeline" },
+  schedule: { type: "string", default: "rate(1 hour)", description: "EventBridge Scheduler expression that starts a run: rate(N unit) or cron(6 fields).", split: "pipeline" },
+  scheduleBranches: { type: "array", default: [], description: "Branch names a scheduled run is limited to; empty means all branches.", split: "pipeline" },
+  lookbackHours: { type: "integer", default: 24, description: "How far back the sales collector reads sales, in hours (1-168).", split: "pipeline" },
   ...collectorSpecs,
-  batchSize: { type: "integer", default: 10, description: "Messages per invocation of the queue-triggered collectors (1-10; up to 10000 with a batching window)." },
+  batchSize: { type: "integer", default: 10, description: "Messages per invocation of the queue-triggered collectors (1-10; up to 10000 with a batching window).", split: "pipeline" },
   batchingWindowSeconds: { type: "integer", default: 0, description: "How long the event source mapping gathers a batch, in seconds (0-300)." },
-  maxConcurrency: { type: "integer", default: 5, description: "Maximum concurrent invocations per event source mapping (2-1000), which also caps load on the source API." },
-  maxReceiveCount: { type: "integer", default: 10, description: "Receives before a message moves to its DLQ (at least 5)." },
-  queueRetentionSeconds: { type: "integer", default: 345600, description: "Retention of the employee and sale queues in seconds (60-1209600)." },
-  dlqRetentionSeconds: { type: "integer", default: 1209600, description: "Retention of every DLQ in seconds; longer than queueRetentionSeconds, at most 1209600." },
-  logRetentionDays: { type: "integer", default: 30, description: "Retention of the functions' log groups in days (a value CloudWatch Logs accepts)." },
-  alarmEmail: { type: "string", default: "", description: "Email address subscribed to the alarm topic; empty means no subscription." },
-  durationAlarmPercent: { type: "integer", default: 80, description: "Duration alarm threshold as a percentage of each function's timeout (1-100)." },
-  queueAgeAlarmSeconds: { type: "integer", default: 3600, description: "Alarm when the oldest message of a stage queue is this old, in seconds (60 up to, not including, queueRetentionSeconds)." },
-  pointInTimeRecovery: { type: "boolean", default: false, description: "Point-in-time recovery on every table." },
-  deletionProtection: { type: "boolean", default: false, description: "Deletion protection on every table." },
-  rejectsTtlDays: { type: "integer", default: 30, description: "Days a reject is kept before DynamoDB's TTL removes it (1-365)." },
-  scheduleMaxRetryAttempts: { type: "integer", default: 2, description: "Retries of EventBridge Scheduler when invoking the branches collector fails (0-185)." },
-  scheduleMaxEventAgeSeconds: { type: "integer", default: 3600, description: "How long EventBridge Scheduler keeps retrying an invocation, in seconds (60-86400)." },
-  asyncMaxRetryAttempts: { type: "integer", default: 2, description: "Lambda's retries of a failed asynchronous (scheduled) invocation (0-2)." },
-  asyncMaxEventAgeSeconds: { type: "integer", default: 3600, description: "How long Lambda keeps a scheduled event for retries, in seconds (60-21600)." },
+  maxConcurrency: { type: "integer", default: 5, description: "Maximum concurrent invocations per event source mapping (2-1000), which also caps load on the source API.", split: "pipeline" },
+  maxReceiveCount: { type: "integer", default: 10, description: "Receives before a message moves to its DLQ (at least 5).", split: "shared" },
+  queueRetentionSeconds: { type: "integer", default: 345600, description: "Retention of the employee and sale queues in seconds (60-1209600).", split: "shared" },
+  dlqRetentionSeconds: { type: "integer", default: 1209600, description: "Retention of every DLQ in seconds; longer than queueRetentionSeconds, at most 1209600.", split: "shared" },
+  logRetentionDays: { type: "integer", default: 30, description: "Retention of the functions' log groups in days (a value CloudWatch Logs accepts).", split: "pipeline" },
+  alarmEmail: { type: "string", default: "", description: "Email address subscribed to the alarm topic; empty means no subscription.", split: "pipeline" },
+  durationAlarmPercent: { type: "integer", default: 80, description: "Duration alarm threshold as a percentage of each function's timeout (1-100).", split: "pipeline" },
+  queueAgeAlarmSeconds: { type: "integer", default: 3600, description: "Alarm when the oldest message of a stage queue is this old, in seconds (60 up to, not including, queueRetentionSeconds).", split: "pipeline" },
+  pointInTimeRecovery: { type: "boolean", default: false, description: "Point-in-time recovery on every table.", split: "shared" },
+  deletionProtection: { type: "boolean", default: false, description: "Deletion protection on every table.", split: "shared" },
+  rejectsTtlDays: { type: "integer", default: 30, description: "Days a reject is kept before DynamoDB's TTL removes it (1-365).", split: "pipeline" },
+  scheduleMaxRetryAttempts: { type: "integer", default: 2, description: "Retries of EventBridge Scheduler when invoking the branches collector fails (0-185).", split: "pipeline" },
+  scheduleMaxEventAgeSeconds: { type: "integer", default: 3600, description: "How long EventBridge Scheduler keeps retrying an invocation, in seconds (60-86400).", split: "pipeline" },
+  asyncMaxRetryAttempts: { type: "integer", default: 2, description: "Lambda's retries of a failed asynchronous (scheduled) invocation (0-2).", split: "pipeline" },
+  asyncMaxEventAgeSeconds: { type: "integer", default: 3600, description: "How long Lambda keeps a scheduled event for retries, in seconds (60-21600).", split: "pipeline" },
+  stackRole: {
+    type: "string",
+    default: "all",
+    description: "What this stack deploys: all (the whole pipeline), shared (tables, queues and the collectors' roles of one pipeline stack) or pipeline (collectors and monitoring, reading the rest from sharedStack).",
+  },
+  sharedStack: {
+    type: "string",
+    default: "",
+    description: "With stackRole pipeline: the shared stack to read, fully qualified as <org>/<project>/<stack>. Empty otherwise.",
+    split: "pipeline",
+  },
+  pipelineStackName: {
+    type: "string",
+    default: "",
+    description: "With stackRole shared: the name of the one pipeline stack this stack serves; the roles are scoped to that stack's log groups and source token parameter. Empty otherwise.",
+    split: "shared",
+  },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;
@@ -79,11 +108,22 @@ export interface CollectorSettings {
   timeoutSeconds: number;
 }
 
+export const STACK_ROLES = ["all", "shared", "pipeline"] as const;
+
+/**
+ * What one stack deploys. `all` is the single-stack default. In split mode a `shared`
+ * stack owns the tables, queues and collector roles of exactly one pipeline stack
+ * (named here, because the roles are scoped to that stack's log groups and token
+ * parameter), and the `pipeline` stack reads them from `sharedStack`.
+ */
+export type StackRole = { role: "all" } | { role: "shared"; pipelineStackName: string } | { role: "pipeline"; sharedStack: string };
+
 /** The validated, typed configuration the program is built from. */
 export interface PipelineConfig {
   project: string;
   stack: string;
   region: string;
+  stackRole: StackRole;
   sourceApiUrl: string;
   /** Plain here; `loadConfig` marks it secret before any resource sees it. */
   sourceApiToken?: string;
@@ -125,6 +165,9 @@ const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** A Pulumi stack name, and a fully qualified reference to one (<org>/<project>/<stack>). */
+const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+const QUALIFIED_STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /** Checks an EventBridge Scheduler expression; returns why it is invalid, or undefined. */
 export function scheduleProblem(expression: string): string | undefined {
@@ -188,6 +231,8 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
     const value = rawOf(key);
     return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
+
+  const stackRole = parseStackRole(raw, project, context.stack, rawOf, fail);
 
   const region = context.region;
   if (region === undefined || !REGION.test(region)) fail("aws:region", "must be set to an AWS region such as eu-west-1", region ?? "");
@@ -273,6 +318,7 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
       project,
       stack: context.stack,
       region: region!,
+      stackRole: stackRole!,
       sourceApiUrl,
       sourceApiToken,
       schedule,
@@ -298,6 +344,61 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
       asyncMaxEventAgeSeconds,
     },
   };
+}
+
+/**
+ * Reads stackRole with sharedStack and pipelineStackName, and refuses in a split stack
+ * any key only the other stack reads (a key that differs from its default, or a secret
+ * that is set): it would be silently ignored, e.g. deletionProtection on a pipeline
+ * stack, whose tables live in the shared stack.
+ */
+function parseStackRole(raw: Raw, project: string, stack: string, rawOf: (key: ConfigKey) => string | undefined, fail: (key: string, allowed: string, got: unknown) => void): StackRole | undefined {
+  const role = (rawOf("stackRole") ?? "").trim();
+  if (!(STACK_ROLES as readonly string[]).includes(role)) {
+    fail("stackRole", `must be one of ${STACK_ROLES.join(", ")}`, role);
+    return undefined;
+  }
+  const isSet = (key: ConfigKey): boolean => {
+    const value = raw[key];
+    if (value === undefined) return false;
+    const fallback: ConfigKeySpec["default"] = (CONFIG_SPEC[key] as ConfigKeySpec).default;
+    if (fallback === undefined) return true;
+    return value !== (Array.isArray(fallback) ? JSON.stringify(fallback) : String(fallback));
+  };
+  let misplaced = false;
+  for (const key of CONFIG_KEYS) {
+    const owner = (CONFIG_SPEC[key] as ConfigKeySpec).split;
+    if (owner === undefined || !isSet(key)) continue;
+    if (role === "all" && (key === "sharedStack" || key === "pipelineStackName")) {
+      fail(key, `is only read in split mode (stackRole ${owner}); a stackRole all stack owns every resource itself`, raw[key]);
+    } else if (role !== "all" && role !== owner) {
+      fail(key, `is not read by a ${role} stack (stackRole ${role}): set it on the ${owner} stack`, (CONFIG_SPEC[key] as ConfigKeySpec).secret ? "[secret]" : raw[key]);
+    } else continue;
+    misplaced = true;
+  }
+  if (role === "all") return misplaced ? undefined : { role: "all" };
+  if (role === "shared") {
+    const name = (rawOf("pipelineStackName") ?? "").trim();
+    if (!STACK_NAME.test(name)) {
+      fail("pipelineStackName", "must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared", name);
+      return undefined;
+    }
+    if (name === stack) {
+      fail("pipelineStackName", `must name another stack than this shared stack (${stack})`, name);
+      return undefined;
+    }
+    return misplaced ? undefined : { role: "shared", pipelineStackName: name };
+  }
+  const sharedStack = (rawOf("sharedStack") ?? "").trim();
+  if (!QUALIFIED_STACK.test(sharedStack)) {
+    fail("sharedStack", "must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline", sharedStack);
+    return undefined;
+  }
+  if (sharedStack.endsWith(`/${project}/${stack}`)) {
+    fail("sharedStack", `must name another stack than this pipeline stack (${stack})`, sharedStack);
+    return undefined;
+  }
+  return misplaced ? undefined : { role: "pipeline", sharedStack };
 }
 
 /**

@@ -3,32 +3,39 @@
  * exactly these shapes, and another project reads them back through a StackReference
  * with `readStackOutputs`, which validates instead of trusting raw `getOutput` strings.
  *
- * `SharedOutputs` is what the resource-owning part exports (tables, queues, roles);
- * `PipelineOutputs` adds what the collectors add (functions, alarm topic).
+ * `SharedOutputs` is what the resource-owning part exports (tables, queues, roles and
+ * the log groups the roles are scoped to); `PipelineOutputs` adds what the collectors
+ * add (functions, alarm topic). A shared stack exports the first, a pipeline stack and
+ * a single stack the second.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/, "must be an AWS ARN");
 const url = z.string().url();
+const logGroupName = z.string().regex(/^[A-Za-z0-9_./#-]{1,512}$/, "must be a CloudWatch Logs log group name");
 
-const namedArn = z.object({ name: z.string().min(1), arn }).strict();
-const queue = z.object({ url, arn, dlqUrl: url, dlqArn: arn }).strict();
+// Objects drop keys they do not know rather than reject them, so a producer may add an
+// output (a table's streamArn, say) without breaking every reader; a known key that is
+// missing or malformed still fails, named by its path.
+const namedArn = z.object({ name: z.string().min(1), arn });
+const queue = z.object({ url, arn });
+/** A stage queue with its DLQ; its visibility lets a pipeline stack check it covers its consumer's timeout. */
+const stageQueue = queue.extend({ dlqUrl: url, dlqArn: arn, visibilityTimeoutSeconds: z.number().int().positive() });
 
-export const sharedOutputsSchema = z
-  .object({
-    tables: z.object({ branches: namedArn, salespersons: namedArn, sales: namedArn, rejects: namedArn }).strict(),
-    queues: z.object({ employee: queue, sale: queue }).strict(),
-    roles: z.object({ branches: arn, salespersons: arn, sales: arn }).strict(),
-  })
-  .strict();
+export const sharedOutputsSchema = z.object({
+  tables: z.object({ branches: namedArn, salespersons: namedArn, sales: namedArn, rejects: namedArn }),
+  /** `schedule` is the dead-letter queue of stage 1 (undeliverable schedule events and failed async invocations). */
+  queues: z.object({ employee: stageQueue, sale: stageQueue, schedule: queue }),
+  roles: z.object({ branches: arn, salespersons: arn, sales: arn }),
+  /** The log groups the roles may write to: a pipeline stack must create exactly these. */
+  logGroups: z.object({ branches: logGroupName, salespersons: logGroupName, sales: logGroupName }),
+});
 
-export const pipelineOutputsSchema = sharedOutputsSchema
-  .extend({
-    functions: z.object({ branches: namedArn, salespersons: namedArn, sales: namedArn }).strict(),
-    alarmTopicArn: arn,
-  })
-  .strict();
+export const pipelineOutputsSchema = sharedOutputsSchema.extend({
+  functions: z.object({ branches: namedArn, salespersons: namedArn, sales: namedArn }),
+  alarmTopicArn: arn,
+});
 
 export type SharedOutputs = z.infer<typeof sharedOutputsSchema>;
 export type PipelineOutputs = z.infer<typeof pipelineOutputsSchema>;
@@ -41,10 +48,11 @@ type ContractOf<C extends OutputContract> = C extends "shared" ? SharedOutputs :
 export class StackOutputContractError extends Error {
   override readonly name = "StackOutputContractError";
   constructor(
-    readonly stack: string,
+    /** Named so as not to hide Error's own `stack`, the trace. */
+    readonly stackName: string,
     readonly problems: string[],
   ) {
-    super(`stack ${stack} does not export the expected outputs:\n  - ${problems.join("\n  - ")}`);
+    super(`stack ${stackName} does not export the expected outputs:\n  - ${problems.join("\n  - ")}`);
   }
 }
 
@@ -80,4 +88,17 @@ export function readStackOutputs<C extends OutputContract>(ref: pulumi.StackRefe
   const keys = Object.keys(schemas[contract].shape);
   const values = Object.fromEntries(keys.map((key) => [key, ref.getOutput(key)]));
   return pulumi.all([ref.name, values]).apply(([name, raw]) => parseStackOutputs(contract, name, raw as Record<string, unknown>));
+}
+
+/**
+ * Reads a stack's outputs as plain values and validates them, for a program that must
+ * know them before it registers anything wired to them (a pipeline stack reading its
+ * shared stack). A failure rejects with `StackOutputContractError`, whose message stays
+ * as written because no resource input carries it.
+ */
+export async function readStackOutputValues<C extends OutputContract>(ref: pulumi.StackReference, stack: string, contract: C): Promise<ContractOf<C>> {
+  const keys = Object.keys(schemas[contract].shape);
+  const details = await Promise.all(keys.map((key) => ref.getOutputDetails(key)));
+  const raw = Object.fromEntries(keys.map((key, i) => [key, details[i].value ?? details[i].secretValue]));
+  return parseStackOutputs(contract, stack, raw);
 }

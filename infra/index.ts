@@ -1,14 +1,11 @@
 /**
  * The Pulumi program: validate the stack's config (before any resource exists), build
- * the pipeline, export the typed output contract (infra/contract.ts).
+ * the stack's part of the pipeline (infra/pipeline.ts), and export exactly its output
+ * contract (infra/contract.ts): `SharedOutputs` from a shared stack, `PipelineOutputs`
+ * otherwise. An object export, because a shared stack has no functions to export and
+ * a named export left undefined would still be announced as a missing output.
  */
 import { loadConfig } from "./config";
 import { createPipeline } from "./pipeline";
 
-const { outputs } = createPipeline(loadConfig());
-
-export const tables = outputs.tables;
-export const queues = outputs.queues;
-export const roles = outputs.roles;
-export const functions = outputs.functions;
-export const alarmTopicArn = outputs.alarmTopicArn;
+export = createPipeline(loadConfig()).outputs;

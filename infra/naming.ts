@@ -41,3 +41,14 @@ export function ssmParameterArn(ctx: AccountContext, name: string): string {
 export function durationThresholdMs(timeoutSeconds: number, percent: number): number {
   return Math.round(timeoutSeconds * 1000 * (percent / 100));
 }
+
+/** An SQS queue's name is the last field of its ARN (arn:aws:sqs:<region>:<account>:<name>). */
+export function queueNameOfArn(arn: string): string {
+  return arn.split(":").slice(5).join(":");
+}
+
+/** The region and account fields of an ARN; IAM ARNs have an empty region. */
+export function arnLocation(arn: string): { region: string; accountId: string } {
+  const [, , , region = "", accountId = ""] = arn.split(":");
+  return { region, accountId };
+}

@@ -153,6 +153,17 @@ function alarmMetrics(alarm: PolicyResource, fn: PolicyResource): string[] {
 }
 
 /**
+ * A mapping whose source is a known SQS ARN that is no queue of this stack: in split
+ * mode the queues belong to the shared stack, whose redrive policy this stack's
+ * policies cannot see. The pipeline stack only reads a shared stack whose validated
+ * output contract names each stage queue's DLQ (queues.<kind>.dlqArn).
+ */
+function readsQueueOfAnotherStack(mapping: PolicyResource, queues: PolicyResource[]): boolean {
+  const source = known(() => mapping.props.eventSourceArn);
+  return typeof source === "string" && /^arn:[^:]+:sqs:/.test(source) && queueOf(mapping, queues) === undefined;
+}
+
+/**
  * Where failed work of a collector is kept: the DLQ of every queue it reads; for a
  * scheduled collector, the DLQ of every schedule that starts it (what the scheduler
  * cannot deliver); for any other function, its asynchronous-invocation DLQ.
@@ -162,6 +173,7 @@ function hasDeadLetterDestination(fn: PolicyResource, resources: PolicyResource[
   if (mappings.length > 0) {
     const queues = ofType(resources, TYPES.queue);
     return mappings.every((mapping) => {
+      if (readsQueueOfAnotherStack(mapping, queues)) return true;
       const redrive = queueOf(mapping, queues)?.props.redrivePolicy;
       return redrive !== undefined && redrive !== "";
     });

@@ -87,7 +87,7 @@ describe("infra: the Pulumi program under mocks", function () {
       it("exports the typed pipeline output contract with ARNs of the stack's region", function () {
         const run = runs[stack];
         const outputs = parseStackOutputs("pipeline", stack, run.outputs);
-        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "functions", "queues", "roles", "tables"]);
+        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "functions", "logGroups", "queues", "roles", "tables"]);
         const region = stack === "dev" ? "eu-west-1" : "eu-central-1";
         assert.equal(outputs.tables.rejects.arn, `arn:aws:dynamodb:${region}:${MOCK_ACCOUNT_ID}:table/${outputs.tables.rejects.name}`);
         assert.equal(outputs.queues.employee.url, `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${one(run, T.queue, "cascading-etl-queues-employee").state.name}`);
