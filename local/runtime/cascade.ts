@@ -97,6 +97,7 @@ export class LocalCascade {
           options.onOutput?.(functionName, lines);
         },
       });
+      started.push(pipeline);
       const stages = steps.map((step, index): Stage => ({
         name: STAGES[index],
         step,
@@ -107,7 +108,7 @@ export class LocalCascade {
       cascade = new LocalCascade(options, program, topology, aws, source, pipeline, stages, pipeline.schedules[0].schedule);
       return cascade;
     } catch (error) {
-      for (const service of started.reverse()) await service.close();
+      for (const service of started.reverse()) await service.close().catch(() => undefined);
       throw error;
     }
   }
@@ -182,10 +183,11 @@ export class LocalCascade {
     };
   }
 
+  /** Closes everything it started, even when one part fails to close. */
   async close(): Promise<void> {
-    await this.pipeline.close();
-    await this.source.close();
-    await this.aws.close();
+    const results = [await Promise.allSettled([this.pipeline.close()]), await Promise.allSettled([this.source.close(), this.aws.close()])].flat();
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   private observe(functionName: string, lines: string[]): void {
@@ -205,6 +207,8 @@ export class LocalCascade {
     let quietChecks = 0;
     while (quietChecks < 2) {
       const depths = await Promise.all(this.stages.map((stage) => (stage.sourceQueue ? queueDepth(this.aws.sqs, stage.sourceQueue.url) : Promise.resolve(0))));
+      const stopped = this.pipeline.mappings.find(({ mapping }) => mapping.failure)?.mapping.failure;
+      if (stopped) throw stopped;
       const busy = this.pipeline.mappings.some(({ mapping }) => mapping.active) || depths.some((depth) => depth > 0);
       quietChecks = busy ? 0 : quietChecks + 1;
       onProgress?.(this.progress(started, depths));

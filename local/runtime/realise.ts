@@ -177,8 +177,9 @@ export async function realise(aws: EmbeddedAws, topology: Topology, options: Rea
       return found;
     },
     async close() {
-      await Promise.all(mappings.map(({ mapping }) => mapping.stop()));
-      await Promise.all(functions.map((fn) => fn.close()));
+      // Pollers first, so no invocation starts on a function being closed.
+      await Promise.allSettled(mappings.map(({ mapping }) => mapping.stop()));
+      await Promise.allSettled(functions.map((fn) => fn.close()));
     },
   };
 }

@@ -34,6 +34,8 @@ export interface MappingStats {
   received: number;
   deleted: number;
   returned: number;
+  /** Poll iterations that failed (an SQS call or the settlement), and were retried. */
+  errors: number;
 }
 
 export interface Invoker {
@@ -44,6 +46,11 @@ export interface Invoker {
 const SQS_MAX_MESSAGES = 10;
 /** How long an idle poller waits for a message before it polls again. */
 const IDLE_WAIT_SECONDS = 1;
+/** A poller that fails this many times in a row stops, and says why. */
+const MAX_CONSECUTIVE_ERRORS = 5;
+/** How often a poller looks for more messages while its batching window is open. */
+const BATCHING_POLL_MS = 50;
+const ERROR_BACKOFF_MS = 100;
 
 export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
@@ -71,10 +78,11 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
 }
 
 export class SqsEventSourceMapping {
-  readonly stats: MappingStats = { batches: 0, received: 0, deleted: 0, returned: 0 };
+  readonly stats: MappingStats = { batches: 0, received: 0, deleted: 0, returned: 0, errors: 0 };
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private busy = 0;
+  private stoppedBy: Error | undefined;
 
   constructor(
     readonly spec: EventSourceMappingSpec,
@@ -90,6 +98,11 @@ export class SqsEventSourceMapping {
     return this.busy > 0;
   }
 
+  /** Why a poller gave up, if one did: the mapping no longer drains its queue. */
+  get failure(): Error | undefined {
+    return this.stoppedBy;
+  }
+
   start(): void {
     const pollers = Math.max(1, this.spec.maximumConcurrency);
     this.loops = Array.from({ length: pollers }, () => this.poll());
@@ -97,63 +110,88 @@ export class SqsEventSourceMapping {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.all(this.loops);
+    await Promise.allSettled(this.loops);
   }
 
+  /**
+   * One poller. A failed iteration (an SQS call, the settlement) gives back what it holds
+   * and tries again, so one bad call neither strands messages until their visibility
+   * timeout nor kills the poller; a run of failures stops it and is reported.
+   */
   private async poll(): Promise<void> {
+    let consecutiveErrors = 0;
     while (!this.abort.signal.aborted) {
+      const batch: Message[] = [];
+      const settled = new Set<string>();
+      let holding = false;
       try {
-        const batch = await this.gatherBatch();
-        if (batch.length > 0) await this.process(batch);
+        await this.gatherBatch(batch, () => {
+          if (!holding) this.busy += 1;
+          holding = true;
+        });
+        // A stop while gathering leaves the batch unprocessed: hand it back for the next run.
+        if (this.abort.signal.aborted) await this.giveBack(batch);
+        else if (batch.length > 0) await this.process(batch, settled);
+        consecutiveErrors = 0;
       } catch (error) {
         if (this.abort.signal.aborted) return;
-        throw error;
+        this.stats.errors += 1;
+        consecutiveErrors += 1;
+        await this.giveBack(batch.filter((message) => !settled.has(message.MessageId ?? ""))).catch(() => undefined);
+        if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
+          this.stoppedBy = new Error(`the event source mapping for ${this.spec.queueArn} stopped after ${consecutiveErrors} failed polls: ${(error as Error).message}`);
+          return;
+        }
+        await this.pause(ERROR_BACKOFF_MS * consecutiveErrors);
+      } finally {
+        if (holding) this.busy -= 1;
       }
     }
   }
 
   /** Up to batchSize messages, waiting at most the batching window once one has arrived. */
-  private async gatherBatch(): Promise<Message[]> {
-    const batch: Message[] = [];
-    const first = await this.receive(Math.min(SQS_MAX_MESSAGES, this.spec.batchSize), 0);
+  private async gatherBatch(batch: Message[], onFirst: () => void): Promise<void> {
+    const onePoll = Math.min(SQS_MAX_MESSAGES, this.spec.batchSize);
+    const first = await this.receive(onePoll, 0);
     if (first.length === 0) {
       // The emulator's long poll returns early only when MaxNumberOfMessages is met, so
-      // wait for a single message, then top the batch up without waiting.
+      // wait for a single message, then top up to what one poll would have returned.
       const woken = await this.receive(1, IDLE_WAIT_SECONDS);
-      if (woken.length === 0) return batch;
-      this.busy += 1;
+      if (woken.length === 0) return;
+      onFirst();
       batch.push(...woken);
+      if (onePoll > 1) batch.push(...(await this.receive(onePoll - 1, 0)));
     } else {
-      this.busy += 1;
+      onFirst();
       batch.push(...first);
     }
+    // Without a batching window Lambda invokes with what one poll returned.
+    if (this.spec.maximumBatchingWindowSeconds === 0) return;
     const windowEnds = Date.now() + this.spec.maximumBatchingWindowSeconds * 1000;
     while (batch.length < this.spec.batchSize && !this.abort.signal.aborted) {
       const more = await this.receive(Math.min(SQS_MAX_MESSAGES, this.spec.batchSize - batch.length), 0);
       batch.push(...more);
       if (more.length === 0 && Date.now() >= windowEnds) break;
-      if (more.length === 0) await this.receive(0, 0, windowEnds);
+      if (more.length === 0) await this.pause(Math.min(BATCHING_POLL_MS, windowEnds - Date.now()));
     }
-    return batch;
   }
 
-  private async receive(max: number, waitSeconds: number, until?: number): Promise<Message[]> {
-    if (max === 0) {
-      // Nothing to receive: only wait until the window ends or a stop.
-      const wait = Math.max(0, Math.min(50, (until ?? Date.now()) - Date.now()));
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          this.abort.signal.removeEventListener("abort", stop);
-          resolve();
-        }, wait);
-        this.abort.signal.addEventListener("abort", stop, { once: true });
-      });
-      return [];
-    }
+  /** Waits `ms`, or less if the mapping stops meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const stop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.abort.signal.removeEventListener("abort", stop);
+        resolve();
+      }, Math.max(0, ms));
+      this.abort.signal.addEventListener("abort", stop, { once: true });
+    });
+  }
+
+  private async receive(max: number, waitSeconds: number): Promise<Message[]> {
     try {
       const response = await this.sqs.send(
         new ReceiveMessageCommand({
@@ -175,19 +213,17 @@ export class SqsEventSourceMapping {
     }
   }
 
-  private async process(batch: Message[]): Promise<void> {
-    try {
-      this.stats.batches += 1;
-      const event: SQSEvent = { Records: batch.map((message) => toSqsRecord(message, this.spec.queueArn, this.spec.region)) };
-      const outcome = await this.fn.invoke(event);
-      const ids = batch.map((message) => message.MessageId ?? "");
-      const settlement = settleBatch(ids, outcome.ok ? { ok: true, result: outcome.result } : { ok: false }, this.spec.reportBatchItemFailures);
-      const byId = new Map(batch.map((message) => [message.MessageId ?? "", message]));
-      await this.remove(settlement.remove.map((id) => byId.get(id)!));
-      await this.giveBack(settlement.retry.map((id) => byId.get(id)!));
-    } finally {
-      this.busy -= 1;
-    }
+  private async process(batch: Message[], settled: Set<string>): Promise<void> {
+    this.stats.batches += 1;
+    const event: SQSEvent = { Records: batch.map((message) => toSqsRecord(message, this.spec.queueArn, this.spec.region)) };
+    const outcome = await this.fn.invoke(event);
+    const ids = batch.map((message) => message.MessageId ?? "");
+    const settlement = settleBatch(ids, outcome.ok ? { ok: true, result: outcome.result } : { ok: false }, this.spec.reportBatchItemFailures);
+    const byId = new Map(batch.map((message) => [message.MessageId ?? "", message]));
+    await this.remove(settlement.remove.map((id) => byId.get(id)!));
+    for (const id of settlement.remove) settled.add(id);
+    await this.giveBack(settlement.retry.map((id) => byId.get(id)!));
+    for (const id of settlement.retry) settled.add(id);
   }
 
   private async remove(messages: Message[]): Promise<void> {

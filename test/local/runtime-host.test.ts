@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { type SQSClient, ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { startEmbeddedAws, type EmbeddedAws } from "../../local/embedded-aws";
 import { LocalFunction } from "../../local/runtime/local-function";
 import { SqsEventSourceMapping } from "../../local/runtime/sqs-event-source";
@@ -152,20 +152,77 @@ describe("local function host and SQS event source mapping", function () {
     assert.deepEqual({ deleted: mapping.stats.deleted, returned: mapping.stats.returned }, { deleted: 3, returned: maxReceiveCount });
   });
 
-  it("honours the batch size and gathers a batch within the batching window", async () => {
-    const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "window-queue" }));
-    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: Array.from({ length: 10 }, (_, index) => ({ Id: String(index), MessageBody: `m${index}` })) }));
-    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: Array.from({ length: 5 }, (_, index) => ({ Id: String(index), MessageBody: `n${index}` })) }));
+  /** Records batch sizes; succeeds on every batch. */
+  function recorder() {
     const sizes: number[] = [];
-    const recorder = { invoke: async (event: unknown) => { sizes.push((event as { Records: unknown[] }).Records.length); return { ok: true as const, result: {}, durationMs: 0, output: [] }; } };
+    return { sizes, invoke: async (event: unknown) => { sizes.push((event as { Records: unknown[] }).Records.length); return { ok: true as const, result: {}, durationMs: 0, output: [] }; } };
+  }
+
+  // AWS allows a batch size over 10 only with a batching window.
+  for (const [windowSeconds, batchSize, expected] of [[0, 10, [10, 5]], [2, 12, [12, 3]]] as const) {
+    it(`gathers up to ${batchSize} messages within a ${windowSeconds} s batching window`, async () => {
+      const name = `window-${windowSeconds}`;
+      const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: name }));
+      const invoker = recorder();
+      const mapping = new SqsEventSourceMapping(
+        { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, name), region: aws.region, batchSize, maximumBatchingWindowSeconds: windowSeconds, maximumConcurrency: 1, reportBatchItemFailures: true, retryDelaySeconds: 0 },
+        aws.sqs,
+        invoker,
+      );
+      mapping.start();
+      closers.push(() => mapping.stop());
+      await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: Array.from({ length: 10 }, (_, index) => ({ Id: String(index), MessageBody: `m${index}` })) }));
+      // The rest arrive only after the first ten were received, inside any open window.
+      await until("the first ten received", async () => (mapping.stats.received >= 10 ? true : undefined));
+      await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: Array.from({ length: 5 }, (_, index) => ({ Id: String(index), MessageBody: `n${index}` })) }));
+      await until("all 15 messages processed", async () => (mapping.stats.deleted === 15 ? true : undefined));
+      assert.deepEqual(invoker.sizes, expected);
+    });
+  }
+
+  /** The real SQS client, except that the named command fails the first `times` times it is sent. */
+  function failing(command: string, times: number): SQSClient {
+    let left = times;
+    return new Proxy(aws.sqs, {
+      get(target, property, receiver) {
+        if (property !== "send") return Reflect.get(target, property, receiver);
+        return (input: { constructor: { name: string } }, options?: unknown) => {
+          if (input.constructor.name === command && left > 0) {
+            left -= 1;
+            return Promise.reject(Object.assign(new Error(`${command} refused`), { name: "ServiceUnavailable" }));
+          }
+          return (target.send as (i: unknown, o?: unknown) => Promise<unknown>)(input, options);
+        };
+      },
+    });
+  }
+
+  it("survives a failed delete: the batch goes back, is processed again, and the poller goes on", async () => {
+    const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "flaky-delete", Attributes: { VisibilityTimeout: "30" } }));
+    const invoker = recorder();
     const mapping = new SqsEventSourceMapping(
-      { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, "window-queue"), region: aws.region, batchSize: 12, maximumBatchingWindowSeconds: 1, maximumConcurrency: 1, reportBatchItemFailures: true, retryDelaySeconds: 0 },
-      aws.sqs,
-      recorder,
+      { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, "flaky-delete"), region: aws.region, batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 1, reportBatchItemFailures: true, retryDelaySeconds: 0 },
+      failing("DeleteMessageBatchCommand", 1),
+      invoker,
+    );
+    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: ["a", "b", "c"].map((body) => ({ Id: body, MessageBody: body })) }));
+    mapping.start();
+    closers.push(() => mapping.stop());
+    await until("the queue drained", async () => ((await queueDepth(aws.sqs, queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined));
+    assert.deepEqual({ sizes: invoker.sizes, errors: mapping.stats.errors, deleted: mapping.stats.deleted, failure: mapping.failure }, { sizes: [3, 3], errors: 1, deleted: 3, failure: undefined });
+  });
+
+  it("stops after five failed polls in a row and says why", async () => {
+    const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "unreachable" }));
+    const mapping = new SqsEventSourceMapping(
+      { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, "unreachable"), region: aws.region, batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 1, reportBatchItemFailures: true, retryDelaySeconds: 0 },
+      failing("ReceiveMessageCommand", Number.POSITIVE_INFINITY),
+      recorder(),
     );
     mapping.start();
     closers.push(() => mapping.stop());
-    await until("all 15 messages processed", async () => (mapping.stats.deleted === 15 ? true : undefined));
-    assert.deepEqual(sizes, [12, 3]);
+    const failure = await until("the mapping to give up", async () => mapping.failure);
+    assert.equal(failure.message, "the event source mapping for arn:aws:sqs:us-east-1:000000000000:unreachable stopped after 5 failed polls: ReceiveMessageCommand refused");
+    assert.equal(mapping.stats.errors, 5);
   });
 });
