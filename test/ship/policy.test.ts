@@ -19,6 +19,7 @@ import {
   visibilityCoversRetries,
 } from "../../infra/policy/policies";
 import { recordProgram } from "../../local/plan/record";
+import { loadStackConfig } from "../../local/plan/stack-config";
 import { checkResource, checkStack, type FakeResource, fromRecorded, toPolicyResource } from "./policy-harness";
 
 const ACCOUNT = "123456789012";
@@ -321,6 +322,20 @@ describe("policy pack", () => {
         .map((r) => (r.name === "sales-errors" ? { ...r, props: { ...r.props, dimensions: { FunctionName: "branches" } } } : r));
       assert.deepEqual(await checkStack(collectorsObservable, broken.map(toPolicyResource)), ["function sales has no Errors, Throttles alarm [sales]"]);
     });
+    it("accepts a source queue of another stack (split mode), whose redrive policy this stack cannot see", async () => {
+      const f = fn("sales", 120);
+      const external = mapping("sales-source", f, queue("sale"), { eventSourceArn: arn("sqs", "sale-in-shared-stack") });
+      const alarms = ["Errors", "Duration", "Throttles"].map((m) => alarm(f, m));
+      assert.deepEqual(await checkStack(collectorsObservable, [f, external, ...alarms].map(toPolicyResource)), []);
+    });
+    it("still fires when the source queue is unknown and linked to no queue of the stack", async () => {
+      const f = fn("sales", 120);
+      const unlinked = mapping("sales-source", f, queue("sale"), { eventSourceArn: undefined });
+      const alarms = ["Errors", "Duration", "Throttles"].map((m) => alarm(f, m));
+      assert.deepEqual(await checkStack(collectorsObservable, [f, unlinked, ...alarms].map(toPolicyResource)), [
+        "function sales has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [sales]",
+      ]);
+    });
     it("accepts an async-invocation DLQ for a function with no schedule", async () => {
       const f = fn("async", 10);
       const config: FakeResource = { type: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", name: "c", props: { functionName: "async", destinationConfig: { onFailure: { destination: arn("sqs", "dlq") } } } };
@@ -361,6 +376,42 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
       }
     });
   }
+
+  describe("split mode", () => {
+    const sharedRef = "acme/cascading-etl/shared";
+    const runs: Record<"shared" | "pipeline", Awaited<ReturnType<typeof recordProgram>>> = {} as never;
+    before(async () => {
+      runs.shared = await recordProgram({ stack: "shared" });
+      const config = loadStackConfig("prod", { overrides: { stackRole: "pipeline", sharedStack: sharedRef, pointInTimeRecovery: undefined, deletionProtection: undefined } });
+      runs.pipeline = await recordProgram({ stack: "pipeline", config: { ...config, stack: "pipeline" }, stackReferences: { [sharedRef]: runs.shared.outputs } });
+    });
+
+    for (const stack of ["shared", "pipeline"] as const) {
+      // The shared stack holds the data, so the pack is configured to protect it like prod.
+      const config = { protectedStacks: ["prod", "shared"] };
+      for (const policy of resourcePolicies) {
+        it(`${policy.name} passes on every resource of the ${stack} stack`, async () => {
+          const resources = runs[stack].resources.filter((r) => r.custom);
+          assert.ok(resources.length >= 20);
+          for (const resource of resources) {
+            assert.deepEqual(await checkResource(policy, { type: resource.type, name: resource.name, stack, props: resource.inputs }, config), [], `${resource.type} ${resource.name}`);
+          }
+        });
+      }
+      for (const policy of stackPolicies) {
+        it(`${policy.name} passes on the ${stack} stack`, async () => {
+          assert.deepEqual(await checkStack(policy, runs[stack].resources.filter((r) => r.custom).map(fromRecorded)), []);
+        });
+      }
+    }
+
+    it("dynamodb-prod-table-protection covers the shared stack's tables once the pack names it", async () => {
+      const run = await recordProgram({ stack: "shared", overrides: { deletionProtection: false } });
+      const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table");
+      const messages = (await Promise.all(tables.map((t) => checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "shared", props: t.inputs }, { protectedStacks: ["prod", "shared"] })))).flat();
+      assert.deepEqual(messages, Array(4).fill("table on stack shared has no deletion protection: set deletionProtectionEnabled"));
+    });
+  });
 
   it("dynamodb-prod-table-protection would fail prod if its config turned protection off", async () => {
     const run = await recordProgram({ stack: "prod", overrides: { pointInTimeRecovery: false } });

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackOutputs, readStackOutputs, StackOutputContractError } from "../../infra/contract";
+import { parseStackOutputs, readStackOutputs, readStackOutputValues, StackOutputContractError } from "../../infra/contract";
 import { recordProgram } from "../../local/plan/record";
 import { loadStackConfig, REPO_ROOT } from "../../local/plan/stack-config";
 import { pipelineOutputs, sharedOutputs } from "./contract-fixtures";
@@ -49,6 +49,12 @@ describe("stack output contract: parseStackOutputs", () => {
     assert.deepEqual(parseStackOutputs("shared", STACK, { ...pipelineOutputs(), dashboardUrl: "https://example.com" }), sharedOutputs());
   });
 
+  it("drops keys it does not know inside the contract's objects, so a producer can add outputs without breaking readers", () => {
+    const extended = withValue(withValue(pipelineOutputs(), "tables.sales.streamArn", "arn:aws:dynamodb:eu-central-1:123456789012:table/sales-1a2b3c4/stream/2024"), "queues.schedule.depthAlarm", "on");
+    assert.deepEqual(parseStackOutputs("pipeline", STACK, extended), pipelineOutputs());
+    assert.deepEqual(parseStackOutputs("shared", STACK, extended), sharedOutputs());
+  });
+
   const cases: [string, "shared" | "pipeline", Record<string, unknown>, string[]][] = [
     ["a missing top-level output", "shared", withValue(sharedOutputs(), "tables", undefined), ["tables: missing output"]],
     ["a missing nested output", "shared", withValue(sharedOutputs(), "tables.sales", undefined), ["tables.sales: missing output"]],
@@ -61,6 +67,11 @@ describe("stack output contract: parseStackOutputs", () => {
     ["a string where an object belongs", "shared", withValue(sharedOutputs(), "tables", "branches"), ["tables: Invalid input: expected object, received string"]],
     ["null where an object belongs", "shared", withValue(sharedOutputs(), "tables", null), ["tables: Invalid input: expected object, received null"]],
     ["an empty table name", "shared", withValue(sharedOutputs(), "tables.sales.name", ""), ["tables.sales.name: Too small: expected string to have >=1 characters"]],
+    ["the schedule DLQ missing", "shared", withValue(sharedOutputs(), "queues.schedule", undefined), ["queues.schedule: missing output"]],
+    ["a schedule DLQ URL that is not a URL", "pipeline", withValue(pipelineOutputs(), "queues.schedule.url", "schedule-dlq"), ["queues.schedule.url: Invalid URL"]],
+    ["the log groups missing", "shared", withValue(sharedOutputs(), "logGroups", undefined), ["logGroups: missing output"]],
+    ["a log group name with a space", "shared", withValue(sharedOutputs(), "logGroups.sales", "/cascading-etl/prod/sales logs"), ["logGroups.sales: must be a CloudWatch Logs log group name"]],
+    ["a fractional visibility timeout", "shared", withValue(sharedOutputs(), "queues.employee.visibilityTimeoutSeconds", 1.5), ["queues.employee.visibilityTimeoutSeconds: Invalid input: expected int, received number"]],
     [
       "two problems at once, each named",
       "shared",
@@ -128,6 +139,24 @@ describe("stack output contract: readStackOutputs over a StackReference", () => 
     await assert.rejects(withStackReference(withValue(pipelineOutputs(), "functions.sales.arn", 7), (ref) => readStackOutputs(ref, "pipeline")), {
       name: "StackOutputContractError",
       problems: ["functions.sales.arn: Invalid input: expected string, received number"],
+    });
+  });
+});
+
+describe("stack output contract: readStackOutputValues over a StackReference", () => {
+  const read = (outputs: Record<string, unknown>) =>
+    withStackReference(outputs, (ref) => pulumi.output(readStackOutputValues(ref, STACK, "shared")));
+
+  it("resolves the plain, typed shared outputs", async () => {
+    assert.deepEqual(await read(pipelineOutputs()), sharedOutputs());
+  });
+
+  it("rejects with StackOutputContractError, its message exactly as the reader wrote it", async () => {
+    await assert.rejects(read(withValue(sharedOutputs(), "queues.schedule.arn", "schedule-dlq")), (error: unknown) => {
+      assert.ok(error instanceof StackOutputContractError);
+      assert.equal(error.message, `stack ${STACK} does not export the expected outputs:\n  - queues.schedule.arn: must be an AWS ARN`);
+      assert.equal(error.stackName, STACK);
+      return true;
     });
   });
 });
