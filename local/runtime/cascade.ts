@@ -12,7 +12,7 @@ import { checkConservation, type Census, type ServedRecords } from "./conservati
 import { parseBody, peekAll, queueDepth, scanAttribute } from "./census";
 import { addTotals, parseEmfLine, type MetricTotals } from "./emf";
 import type { LocalFunction } from "./local-function";
-import type { LocalSchedule } from "./local-schedule";
+import type { LocalSchedule, ScheduleRun } from "./local-schedule";
 import { realise, type LocalQueue, type RealisedPipeline } from "./realise";
 import type { RunReport, StageSummary } from "./report";
 import { cascadeOf, topologyOf, type CascadeStep, type Topology } from "./topology";
@@ -35,6 +35,10 @@ export interface CascadeOptions {
   settleTimeoutMs?: number;
   /** Every line a function prints, for --verbose. */
   onOutput?: (functionName: string, lines: string[]) => void;
+  /** Stack config to set on top of the stack file's, e.g. `{ maxReceiveCount: 5 }`. */
+  config?: Record<string, unknown>;
+  /** Parents whose listing the sample source always fails, so their work can only end in a DLQ. */
+  unavailableParents?: readonly string[];
 }
 
 export interface Progress {
@@ -78,13 +82,20 @@ export class LocalCascade {
   }
 
   static async start(options: CascadeOptions): Promise<LocalCascade> {
-    const program = await recordProgram({ stack: options.stack, overrides: { sourceApiToken: LOCAL_SOURCE_TOKEN } });
+    const program = await recordProgram({ stack: options.stack, overrides: { ...options.config, sourceApiToken: LOCAL_SOURCE_TOKEN } });
     const topology = topologyOf(program.resources);
     const steps = cascadeOf(topology, STAGES.length);
     const token = topology.parameters.find((parameter) => parameter.type === "SecureString")?.value;
     const started: Array<{ close(): Promise<void> }> = [];
     try {
-      const source = await startSourceApi({ seed: options.seed, scale: options.scale, token, invalidRate: options.invalidRate ?? DEFAULT_INVALID_RATE, faults: faultMix(options.faults) });
+      const source = await startSourceApi({
+        seed: options.seed,
+        scale: options.scale,
+        token,
+        invalidRate: options.invalidRate ?? DEFAULT_INVALID_RATE,
+        faults: faultMix(options.faults),
+        unavailableParents: options.unavailableParents,
+      });
       started.push(source);
       const aws = await startEmbeddedAws();
       started.push(aws);
@@ -120,7 +131,9 @@ export class LocalCascade {
     const statsBefore = new Map(this.stages.map((stage) => [stage.name, { ...stage.fn.stats }]));
     this.metrics = new Map(STAGES.map((stage) => [stage, {}]));
 
-    await this.schedule.fire();
+    // Dead letters from earlier runs are not this run's: they may cover nothing of it.
+    const earlierDeadLetters = await this.deadLetterIds();
+    const scheduleRun = await this.schedule.fire();
     await this.untilQuiet(started, onProgress);
     const durationMs = Date.now() - started;
     const requests = {
@@ -130,7 +143,7 @@ export class LocalCascade {
       source: this.source.truth().requests.total - requestsBefore.source,
     };
 
-    const census = await this.census();
+    const census = await this.census(earlierDeadLetters, scheduleRun);
     const served = this.served();
     const verdict = checkConservation(served, census);
 
@@ -167,6 +180,7 @@ export class LocalCascade {
       duplicates: verdict.duplicates,
       unexpected: verdict.unexpected,
       examples: verdict.examples,
+      schedule: { ok: scheduleRun.ok, attempts: scheduleRun.attempts, deadLettered: scheduleRun.deadLettered },
       durationMs,
       requests,
       stages,
@@ -237,10 +251,20 @@ export class LocalCascade {
       invalid: { branches: truth.branches.invalid, salespersons: truth.employees.invalid, sales: truth.sales.invalid },
       branchOfEmployee: new Map(dataset.employees.map((employee) => [employee.id, employee.branchId])),
       employeeOfSale: new Map(dataset.sales.map((sale) => [sale.id, sale.employeeId])),
+      listed: truth.listed,
     };
   }
 
-  private async census(): Promise<Census & { deadLetterCounts: Record<StageName, number> }> {
+  private async deadLetterIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const stage of this.stages) {
+      if (!stage.deadLetterQueue) continue;
+      for (const message of await peekAll(this.aws.sqs, stage.deadLetterQueue.url)) ids.add(message.MessageId ?? "");
+    }
+    return ids;
+  }
+
+  private async census(earlierDeadLetters: ReadonlySet<string>, schedule: ScheduleRun): Promise<Census & { deadLetterCounts: Record<StageName, number> }> {
     const tableName = (kind: keyof typeof TABLE_KEYS) => {
       const hashKey = TABLE_KEYS[kind].hashKey;
       const rangeKey = "rangeKey" in TABLE_KEYS[kind] ? TABLE_KEYS[kind].rangeKey : undefined;
@@ -259,7 +283,7 @@ export class LocalCascade {
     const deadLetters = { scheduledRuns: 0, branchIds: [] as string[], employeeIds: [] as string[] };
     for (const stage of this.stages) {
       if (!stage.deadLetterQueue) continue;
-      const messages = await peekAll(this.aws.sqs, stage.deadLetterQueue.url);
+      const messages = (await peekAll(this.aws.sqs, stage.deadLetterQueue.url)).filter((message) => !earlierDeadLetters.has(message.MessageId ?? ""));
       deadLetterCounts[stage.name] = messages.length;
       for (const body of messages.map(parseBody)) {
         if (stage.name === "branches") deadLetters.scheduledRuns += 1;
@@ -267,6 +291,6 @@ export class LocalCascade {
         else if (stage.name === "sales" && typeof body?.employeeId === "string") deadLetters.employeeIds.push(body.employeeId);
       }
     }
-    return { tables: { branches: await ids("branches"), salespersons: await ids("salespersons"), sales: await ids("sales") }, rejects, deadLetters, deadLetterCounts };
+    return { tables: { branches: await ids("branches"), salespersons: await ids("salespersons"), sales: await ids("sales") }, rejects, deadLetters, deadLetterCounts, schedule };
   }
 }

@@ -1,11 +1,11 @@
 /**
  * The conservation check: every record the source served must end in exactly one place
- * (its table, the rejects table with a reason, or a dead-letter queue holding the
- * message that would have carried it on), and nothing may be stored that the source did
- * not serve. Pure: it compares the source's truth with what a census of the tables and
- * DLQs found.
+ * (its table, the rejects table with a fitting reason, or a dead-letter queue holding the
+ * message that would have carried it on), every parent the source served must have had
+ * its children listed, and nothing may be stored that the source did not serve. Pure: it
+ * compares the source's truth with what a census of the tables and DLQs found.
  */
-import type { StageName } from "../../functions/lib/contract";
+import type { RejectReason, StageName } from "../../functions/lib/contract";
 
 export interface ServedRecords {
   /** Ids of valid records served, that belong in each table. */
@@ -17,18 +17,23 @@ export interface ServedRecords {
   /** Parent of each employee (its branch) and of each sale (its salesperson). */
   branchOfEmployee: ReadonlyMap<string, string>;
   employeeOfSale: ReadonlyMap<string, string>;
+  /** Branches whose employees, and salespersons whose sales, the source listed to the last page. */
+  listed: { employeesOf: readonly string[]; salesOf: readonly string[] };
 }
 
 export interface Census {
   /** The source id of every item in each table; an id twice means a duplicate. */
   tables: Record<"branches" | "salespersons" | "sales", readonly string[]>;
-  rejects: ReadonlyArray<{ stage: string; sourceId: string }>;
-  /** What the dead-letter queues hold: whole scheduled runs, branch and salesperson messages. */
+  rejects: ReadonlyArray<{ stage: string; sourceId: string; reason: string }>;
+  /** What this run put in the dead-letter queues: whole scheduled runs, branch and salesperson messages. */
   deadLetters: { scheduledRuns: number; branchIds: readonly string[]; employeeIds: readonly string[] };
+  /** How the run's scheduled invocation ended. */
+  schedule: { ok: boolean; deadLettered: boolean; attempts: number };
 }
 
 export interface Verdict {
   ok: boolean;
+  /** Records, messages or runs that ended nowhere they should. */
   lost: number;
   duplicates: number;
   /** Items stored that the source never served as valid records. */
@@ -39,6 +44,11 @@ export interface Verdict {
 }
 
 const MAX_EXAMPLES = 5;
+/** A schema-invalid record must be rejected as such; a valid one may only be refused for what it does, not what it is. */
+const FITTING_REASONS: Record<"valid" | "invalid", readonly RejectReason[]> = {
+  valid: ["PARENT_MISMATCH", "DUPLICATE_ID", "ITEM_TOO_LARGE"],
+  invalid: ["SCHEMA_INVALID"],
+};
 
 function repeats(ids: readonly string[]): string[] {
   const seen = new Set<string>();
@@ -61,37 +71,58 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
     salespersons: new Set(census.tables.salespersons),
     sales: new Set(census.tables.sales),
   };
-  const rejected = new Set(census.rejects.map((reject) => `${reject.stage}/${reject.sourceId}`));
+  const rejectReason = new Map(census.rejects.map((reject) => [`${reject.stage}/${reject.sourceId}`, reject.reason]));
   const wholeRunDeadLettered = census.deadLetters.scheduledRuns > 0;
   const deadBranches = new Set(census.deadLetters.branchIds);
   const deadEmployees = new Set(census.deadLetters.employeeIds);
 
-  // A record is covered by a DLQ when the message that would have carried its pull, or
-  // any ancestor's, is there.
+  // Work is covered by a DLQ when the message that would have carried it, or any
+  // ancestor's, is there.
+  const branchCovered = (branchId: string | undefined) => wholeRunDeadLettered || (branchId !== undefined && deadBranches.has(branchId));
+  const employeeCovered = (employeeId: string | undefined) => branchCovered(served.branchOfEmployee.get(employeeId ?? "")) || (employeeId !== undefined && deadEmployees.has(employeeId));
   const coveredByDeadLetter = (stage: StageName, id: string): boolean => {
-    if (wholeRunDeadLettered) return true;
-    if (stage === "branches") return false;
-    const branchId = stage === "salespersons" ? served.branchOfEmployee.get(id) : served.branchOfEmployee.get(served.employeeOfSale.get(id) ?? "");
-    if (branchId !== undefined && deadBranches.has(branchId)) return true;
-    return stage === "sales" && deadEmployees.has(served.employeeOfSale.get(id) ?? "");
+    if (stage === "branches") return wholeRunDeadLettered;
+    if (stage === "salespersons") return branchCovered(served.branchOfEmployee.get(id));
+    return employeeCovered(served.employeeOfSale.get(id));
   };
 
   let lost = 0;
   let inDeadLetters = 0;
-  const account = (stage: StageName, id: string, inTable: boolean) => {
-    if (inTable || rejected.has(`${stage}/${id}`)) return;
+  const account = (stage: StageName, id: string, validity: "valid" | "invalid", inTable: boolean) => {
+    if (inTable) return;
+    const reason = rejectReason.get(`${stage}/${id}`);
+    if (reason !== undefined && FITTING_REASONS[validity].includes(reason as RejectReason)) return;
     if (coveredByDeadLetter(stage, id)) {
       inDeadLetters += 1;
       return;
     }
     lost += 1;
-    note(`${stage} ${id}: served, but not in its table, rejects or a DLQ`);
+    note(reason === undefined ? `${stage} ${id}: served, but not in its table, rejects or a DLQ` : `${stage} ${id}: ${validity === "valid" ? "a valid" : "an invalid"} record, but rejected as ${reason}`);
   };
-  for (const id of new Set(served.branches)) account("branches", id, stored.branches.has(id));
-  for (const id of new Set(served.salespersons)) account("salespersons", id, stored.salespersons.has(id));
-  for (const id of new Set(served.sales)) account("sales", id, stored.sales.has(id));
+  for (const id of new Set(served.branches)) account("branches", id, "valid", stored.branches.has(id));
+  for (const id of new Set(served.salespersons)) account("salespersons", id, "valid", stored.salespersons.has(id));
+  for (const id of new Set(served.sales)) account("sales", id, "valid", stored.sales.has(id));
   for (const stage of ["branches", "salespersons", "sales"] as const) {
-    for (const id of new Set(served.invalid[stage])) account(stage, id, false);
+    for (const id of new Set(served.invalid[stage])) account(stage, id, "invalid", false);
+  }
+
+  // A lost message leaves no served record behind, only a parent whose children were
+  // never listed.
+  const listedEmployees = new Set(served.listed.employeesOf);
+  const listedSales = new Set(served.listed.salesOf);
+  for (const branchId of new Set(served.branches)) {
+    if (listedEmployees.has(branchId) || branchCovered(branchId)) continue;
+    lost += 1;
+    note(`branch ${branchId}: its employees were never listed, so the message for it was lost`);
+  }
+  for (const employeeId of new Set(served.salespersons)) {
+    if (listedSales.has(employeeId) || employeeCovered(employeeId)) continue;
+    lost += 1;
+    note(`salesperson ${employeeId}: their sales were never listed, so the message for them was lost`);
+  }
+  if (!census.schedule.ok && !census.schedule.deadLettered) {
+    lost += 1;
+    note(`the scheduled run failed after ${census.schedule.attempts} attempts and the plan gives it no on-failure destination`);
   }
 
   let duplicates = 0;

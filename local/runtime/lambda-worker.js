@@ -12,20 +12,35 @@
 const { parentPort, workerData } = require("node:worker_threads");
 const { randomUUID } = require("node:crypto");
 
-let captured = [];
+// Output goes to the host as it is written (batched per turn of the event loop), so what
+// an invocation printed before it timed out or crashed still reaches the host, as it
+// reaches CloudWatch on AWS. Messages on one port keep their order, so every line of an
+// invocation arrives before its result.
+let pending = "";
+let flushScheduled = false;
+function flushOutput() {
+  flushScheduled = false;
+  const newline = pending.lastIndexOf("\n");
+  if (newline < 0) return;
+  const lines = pending.slice(0, newline).split("\n").filter((line) => line.length > 0);
+  pending = pending.slice(newline + 1);
+  if (lines.length > 0) parentPort.postMessage({ type: "output", lines });
+}
+function takeOutput() {
+  pending += "\n";
+  flushOutput();
+}
 for (const stream of [process.stdout, process.stderr]) {
   stream.write = (chunk, encoding, callback) => {
-    captured.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    pending += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushOutput);
+    }
     const done = typeof encoding === "function" ? encoding : callback;
     if (typeof done === "function") done();
     return true;
   };
-}
-
-function takeOutput() {
-  const lines = captured.join("").split("\n").filter((line) => line.length > 0);
-  captured = [];
-  return lines;
 }
 
 function describeError(error) {
@@ -38,9 +53,11 @@ try {
   const loaded = require(workerData.file);
   handler = loaded[workerData.exportName];
   if (typeof handler !== "function") throw new Error(`${workerData.file} exports no function named ${workerData.exportName}`);
-  parentPort.postMessage({ type: "ready", output: takeOutput() });
+  takeOutput();
+  parentPort.postMessage({ type: "ready" });
 } catch (error) {
-  parentPort.postMessage({ type: "init-error", error: describeError(error), output: takeOutput() });
+  takeOutput();
+  parentPort.postMessage({ type: "init-error", error: describeError(error) });
 }
 
 parentPort.on("message", async (request) => {
@@ -62,8 +79,10 @@ parentPort.on("message", async (request) => {
   };
   try {
     const result = await handler(request.event, context);
-    parentPort.postMessage({ type: "result", id: request.id, ok: true, result, output: takeOutput() });
+    takeOutput();
+    parentPort.postMessage({ type: "result", id: request.id, ok: true, result });
   } catch (error) {
-    parentPort.postMessage({ type: "result", id: request.id, ok: false, error: describeError(error), output: takeOutput() });
+    takeOutput();
+    parentPort.postMessage({ type: "result", id: request.id, ok: false, error: describeError(error) });
   }
 });

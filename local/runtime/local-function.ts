@@ -50,13 +50,16 @@ export class FunctionInitError extends Error {
 interface Environment {
   worker: Worker;
   ready: Promise<void>;
+  /** Lines printed by the invocation in flight (or the cold start), as they arrive. */
+  output: string[];
+  /** Settles the invocation in flight, if any, when the environment dies under it. */
+  onDeath?: (error: ErrorDescription) => void;
+  /** The reply the invocation in flight is waiting for. */
+  onResult?: (message: ResultMessage) => void;
 }
 
-type WorkerMessage =
-  | { type: "ready"; output: string[] }
-  | { type: "init-error"; error: ErrorDescription; output: string[] }
-  | { type: "result"; id: string; ok: true; result: unknown; output: string[] }
-  | { type: "result"; id: string; ok: false; error: ErrorDescription; output: string[] };
+type ResultMessage = { type: "result"; id: string; ok: true; result: unknown } | { type: "result"; id: string; ok: false; error: ErrorDescription };
+type WorkerMessage = { type: "ready" } | { type: "init-error"; error: ErrorDescription } | { type: "output"; lines: string[] } | ResultMessage;
 
 export class LocalFunction {
   readonly stats: FunctionStats = { invocations: 0, errors: 0, timeouts: 0, coldStarts: 0, peakConcurrency: 0 };
@@ -70,6 +73,11 @@ export class LocalFunction {
     readonly spec: LocalFunctionSpec,
     private readonly onOutput: (lines: string[]) => void = () => undefined,
   ) {}
+
+  /** Execution environments alive now, busy or idle. */
+  get environments(): number {
+    return this.all.size;
+  }
 
   async invoke(event: unknown): Promise<InvokeOutcome> {
     if (this.closed) throw new Error(`function ${this.spec.name} is closed`);
@@ -116,64 +124,69 @@ export class LocalFunction {
         environmentId: randomUUID(),
       },
     });
+    let initialised: (error?: Error) => void = () => undefined;
     const ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (message: WorkerMessage) => {
-        if (message.type === "ready") {
-          worker.off("message", onMessage);
-          worker.off("error", reject);
-          this.onOutput(message.output);
-          resolve();
-        } else if (message.type === "init-error") {
-          worker.off("message", onMessage);
-          this.onOutput(message.output);
-          this.discard(environment);
-          reject(new FunctionInitError(`${this.spec.name} failed to initialise: ${message.error.message}`));
-        }
-      };
-      worker.on("message", onMessage);
-      worker.once("error", reject);
+      initialised = (error) => (error ? reject(error) : resolve());
     });
     // A failed cold start is reported by the invocation that awaits it.
     ready.catch(() => undefined);
-    const environment: Environment = { worker, ready };
+    const environment: Environment = { worker, ready, output: [] };
+
+    // One set of listeners for the environment's whole life: an error or exit while it
+    // is idle discards it instead of crashing the host; one during an invocation fails
+    // that invocation, as Lambda reports a runtime that dies.
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "output") environment.output.push(...message.lines);
+      else if (message.type === "ready") {
+        this.onOutput(environment.output.splice(0));
+        initialised();
+      } else if (message.type === "init-error") {
+        this.onOutput(environment.output.splice(0));
+        this.discard(environment);
+        initialised(new FunctionInitError(`${this.spec.name} failed to initialise: ${message.error.message}`));
+      } else environment.onResult?.(message);
+    });
+    const die = (error: ErrorDescription) => {
+      this.discard(environment);
+      initialised(new FunctionInitError(`${this.spec.name} failed to initialise: ${error.message}`));
+      environment.onDeath?.(error);
+    };
+    worker.on("error", (error: Error) => die({ name: error.name, message: error.message, stack: error.stack }));
+    worker.on("exit", (code) => die({ name: "Runtime.ExitError", message: `Runtime exited with error: exit status ${code}` }));
+
     this.all.add(environment);
     return environment;
   }
 
   private runIn(environment: Environment, event: unknown, started: number): Promise<InvokeOutcome> {
     const id = randomUUID();
-    const { worker } = environment;
     return new Promise<InvokeOutcome>((resolve) => {
-      const finish = (outcome: InvokeOutcome, reuse: boolean) => {
+      const finish = (outcome: { ok: true; result: unknown } | { ok: false; error: ErrorDescription }, reuse: boolean) => {
         clearTimeout(timer);
-        worker.off("message", onMessage);
-        worker.off("error", onError);
-        this.onOutput(outcome.output);
+        environment.onResult = undefined;
+        environment.onDeath = undefined;
+        const output = environment.output.splice(0);
+        this.onOutput(output);
         if (reuse && !this.closed) this.idle.push(environment);
         else this.discard(environment);
-        resolve(outcome);
+        resolve({ ...outcome, durationMs: Date.now() - started, output });
       };
-      const onMessage = (message: WorkerMessage) => {
-        if (message.type !== "result" || message.id !== id) return;
-        const durationMs = Date.now() - started;
-        finish(message.ok ? { ok: true, result: message.result, durationMs, output: message.output } : { ok: false, error: message.error, durationMs, output: message.output }, true);
+      environment.onResult = (message) => {
+        if (message.id === id) finish(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error }, true);
       };
-      const onError = (error: Error) => {
-        finish({ ok: false, error: { name: error.name, message: error.message, stack: error.stack }, durationMs: Date.now() - started, output: [] }, false);
-      };
+      environment.onDeath = (error) => finish({ ok: false, error }, false);
       const timer = setTimeout(() => {
         this.stats.timeouts += 1;
-        const seconds = this.spec.timeoutSeconds;
-        finish({ ok: false, error: { name: "Sandbox.Timedout", message: `Task timed out after ${seconds.toFixed(2)} seconds` }, durationMs: Date.now() - started, output: [] }, false);
+        finish({ ok: false, error: { name: "Sandbox.Timedout", message: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } }, false);
       }, this.spec.timeoutSeconds * 1000);
-      worker.on("message", onMessage);
-      worker.once("error", onError);
-      worker.postMessage({ id, requestId: id, event });
+      environment.worker.postMessage({ id, requestId: id, event });
     });
   }
 
   private discard(environment: Environment): void {
-    this.all.delete(environment);
+    if (!this.all.delete(environment)) return;
+    const idleAt = this.idle.indexOf(environment);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
     void environment.worker.terminate();
   }
 }

@@ -25,6 +25,11 @@ export interface LocalScheduleSpec {
   maximumRetryAttempts: number;
   /** Local URL of the on-failure destination queue, if the plan gives one. */
   onFailureQueueUrl?: string;
+  /**
+   * Wait before retry k is k × this. Lambda waits about a minute, then two; locally the
+   * same shape is scaled down so a run settles in seconds.
+   */
+  retryDelayMs: number;
 }
 
 /** Parses `rate(N unit)` into milliseconds; cron expressions are not run on a timer locally. */
@@ -65,6 +70,7 @@ export class LocalSchedule {
     const attempts = 1 + this.spec.maximumRetryAttempts;
     let lastError = { name: "Error", message: "never invoked" };
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * this.spec.retryDelayMs));
       const outcome = await this.target.invoke(event);
       if (outcome.ok) return { attempts: attempt, ok: true, deadLettered: false };
       lastError = outcome.error;

@@ -152,7 +152,15 @@ export async function realise(aws: EmbeddedAws, topology: Topology, options: Rea
       const onFailureQueue = asyncConfig?.onFailureArn ? queueByPlannedArn.get(asyncConfig.onFailureArn) : undefined;
       const schedule = new LocalSchedule(
         // Lambda retries a failed asynchronous invocation twice unless configured otherwise.
-        { name: spec.logicalName, expression: spec.expression, input: spec.input, functionArn: fn.spec.arn, maximumRetryAttempts: asyncConfig?.maximumRetryAttempts ?? 2, onFailureQueueUrl: onFailureQueue?.url },
+        {
+          name: spec.logicalName,
+          expression: spec.expression,
+          input: spec.input,
+          functionArn: fn.spec.arn,
+          maximumRetryAttempts: asyncConfig?.maximumRetryAttempts ?? 2,
+          onFailureQueueUrl: onFailureQueue?.url,
+          retryDelayMs: options.retryDelaySeconds * 1000,
+        },
         aws.sqs,
         fn,
       );

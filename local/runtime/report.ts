@@ -1,6 +1,6 @@
 /**
  * The run's report: the per-stage summary table, the conservation verdict, timings and
- * the one-line JSON object scripts read. Pure formatting, apart from nothing.
+ * the one-line JSON object scripts read. Pure formatting.
  */
 import { STAGES, type StageName } from "../../functions/lib/contract";
 
@@ -25,13 +25,15 @@ export interface RunReport {
   /** Records the source served, per table they belong in (valid ones). */
   source: { branches: number; salespersons: number; sales: number; invalid: number };
   tables: { branches: number; salespersons: number; sales: number; rejects: number };
-  /** Messages in all dead-letter queues. */
+  /** Messages this run put in the dead-letter queues. */
   dlq: number;
   lost: number;
   duplicates: number;
   unexpected: number;
   /** A few of the records that were lost or duplicated, to start looking from. */
   examples: string[];
+  /** How the scheduled invocation that started the run ended. */
+  schedule: { ok: boolean; attempts: number; deadLettered: boolean };
   durationMs: number;
   requests: { dynamodb: number; sqs: number; ssm: number; source: number };
   stages: Record<StageName, StageSummary>;
@@ -67,7 +69,8 @@ export function formatSummary(report: RunReport): string {
     ...rows.map(line),
     "",
     `source served  ${report.source.branches} branches, ${report.source.salespersons} salespersons, ${report.source.sales} sales, ${report.source.invalid} invalid records`,
-    `tables hold    ${report.tables.branches} branches, ${report.tables.salespersons} salespersons, ${report.tables.sales} sales, ${report.tables.rejects} rejects; ${report.dlq} messages in DLQs`,
+    `tables hold    ${report.tables.branches} branches, ${report.tables.salespersons} salespersons, ${report.tables.sales} sales, ${report.tables.rejects} rejects; this run dead-lettered ${report.dlq} messages`,
+    `schedule       ${report.schedule.ok ? "the scheduled invocation succeeded" : `the scheduled invocation failed ${report.schedule.attempts} times${report.schedule.deadLettered ? " and went to its on-failure destination" : " and had nowhere to go"}`}${report.schedule.attempts > 1 && report.schedule.ok ? ` after ${report.schedule.attempts} attempts` : ""}`,
     `requests       ${report.requests.dynamodb} DynamoDB, ${report.requests.sqs} SQS, ${report.requests.ssm} SSM, ${report.requests.source} source`,
     `took           ${(report.durationMs / 1000).toFixed(2)} s (${recordsPerSecond(report)} records/s)`,
     verdict,
@@ -85,6 +88,7 @@ export function toJsonLine(report: RunReport): string {
     source: { branches: report.source.branches, salespersons: report.source.salespersons, sales: report.source.sales, invalid: report.source.invalid },
     tables: report.tables,
     dlq: report.dlq,
+    schedule: report.schedule,
     lost: report.lost,
     duplicates: report.duplicates,
     unexpected: report.unexpected,

@@ -45,6 +45,8 @@ export interface SourceApiOptions {
   faults?: FaultOptions;
   /** Every `next` points back to the second page: a cursor loop, for testing clients. @default false */
   cursorLoop?: boolean;
+  /** Parent ids (a branch, a salesperson) whose listing always answers 503: work that can only end in a DLQ. */
+  unavailableParents?: readonly string[];
 }
 
 export interface EndpointTruth {
@@ -61,6 +63,12 @@ export interface SourceTruth {
   branches: EndpointTruth;
   employees: EndpointTruth & { salespersons: string[] };
   sales: EndpointTruth;
+  /**
+   * Parents whose children were served to the last page: branches whose employees, and
+   * salespersons whose sales, were listed completely. A parent missing here was never
+   * (fully) asked for, which is how a lost message shows.
+   */
+  listed: { employeesOf: string[]; salesOf: string[] };
   faults: { serverError: number; throttled: number; malformed: number; unauthorized: number };
   requests: { total: number } & Record<Endpoint, number>;
 }
@@ -128,6 +136,8 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
     sales: { valid: new Set(), invalid: new Set() },
   };
   const salespersons = new Set<string>();
+  const listed = { employeesOf: new Set<string>(), salesOf: new Set<string>() };
+  const unavailable = new Set(options.unavailableParents ?? []);
   const faultCounts = { serverError: 0, throttled: 0, malformed: 0, unauthorized: 0 };
   const requestCounts: { total: number } & Record<Endpoint, number> = { total: 0, branches: 0, employees: 0, sales: 0 };
   let dataRequests = 0;
@@ -178,7 +188,8 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
       faultCounts.unauthorized += 1;
       return json(401, { error: "unauthorized" });
     }
-    const fault = faultFor(dataRequests++);
+    const parent = url.searchParams.get(endpoint === "employees" ? "branchID" : "salespersonsID");
+    const fault = endpoint !== "branches" && parent !== null && unavailable.has(parent) ? "503" : faultFor(dataRequests++);
     if (fault === "500" || fault === "503") {
       faultCounts.serverError += 1;
       return json(Number(fault), { error: "injected server fault" });
@@ -205,6 +216,7 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
       served[endpoint][r.valid ? "valid" : "invalid"].add(r.id);
       if (endpoint === "employees" && (r as Served & { salesperson?: boolean }).salesperson) salespersons.add(r.id);
     }
+    if (!more && parent !== null && endpoint !== "branches") listed[endpoint === "employees" ? "employeesOf" : "salesOf"].add(parent);
     return { status: 200, headers: { "content-type": "application/json" }, body };
   }
 
@@ -218,6 +230,7 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
       branches: endpointTruth("branches"),
       employees: { ...endpointTruth("employees"), salespersons: sorted(salespersons) },
       sales: endpointTruth("sales"),
+      listed: { employeesOf: sorted(listed.employeesOf), salesOf: sorted(listed.salesOf) },
       faults: { ...faultCounts },
       requests: { ...requestCounts },
     };

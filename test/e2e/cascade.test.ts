@@ -31,7 +31,11 @@ describe("cascade run, end to end", function () {
     const lines = stdout.trim().split("\n");
     const report = JSON.parse(lines[lines.length - 1]) as RunReport;
     assertConserved(report);
-    assert.deepEqual(Object.keys(report).slice(0, 12), ["ok", "stack", "scale", "seed", "faults", "source", "tables", "dlq", "lost", "duplicates", "unexpected", "durationMs"]);
+    // The fields scripts rely on (README, "Commands").
+    assert.deepEqual(
+      { ok: typeof report.ok, source: Object.keys(report.source).slice(0, 3), tables: Object.keys(report.tables), dlq: typeof report.dlq, lost: typeof report.lost, duplicates: typeof report.duplicates, durationMs: typeof report.durationMs, requests: Object.keys(report.requests).slice(0, 2) },
+      { ok: "boolean", source: ["branches", "salespersons", "sales"], tables: ["branches", "salespersons", "sales", "rejects"], dlq: "number", lost: "number", duplicates: "number", durationMs: "number", requests: ["dynamodb", "sqs"] },
+    );
     assert.deepEqual({ seed: report.seed, scale: report.scale, stack: report.stack }, { seed: 7, scale: "small", stack: "dev" });
     assert.equal(report.source.branches, 4);
     assert.ok(report.source.sales > 0 && report.requests.dynamodb > 0 && report.requests.sqs > 0, JSON.stringify(report.requests));
@@ -68,6 +72,34 @@ describe("cascade run, end to end", function () {
         assert.deepEqual({ stage, written: second.stages[stage].written, unchanged: second.stages[stage].unchanged }, { stage, written: 0, unchanged: first.stages[stage].written });
       }
       assert.deepEqual(second.tables, first.tables);
+    });
+  });
+
+  describe("when a branch's employees can never be listed", () => {
+    let cascade: LocalCascade;
+    let first: RunReport;
+    let second: RunReport;
+
+    before(async () => {
+      cascade = await LocalCascade.start({ stack: "dev", scale: "small", seed: 5, faults: 0, config: { maxReceiveCount: 5 }, unavailableParents: ["B002"] });
+      first = await cascade.runOnce();
+      second = await cascade.runOnce();
+    });
+    after(async () => cascade?.close());
+
+    it("dead-letters that branch's message after maxReceiveCount attempts and still conserves the rest", () => {
+      assert.deepEqual(
+        { ok: first.ok, lost: first.lost, dlq: first.dlq, inDlq: STAGES.map((stage) => first.stages[stage].inDlq), salespersonInvocationErrors: first.stages.salespersons.errors },
+        { ok: true, lost: 0, dlq: 1, inDlq: [0, 1, 0], salespersonInvocationErrors: 0 },
+      );
+      const served = cascade.source.truth();
+      assert.equal(served.employees.valid.filter((id) => id.startsWith("E002-")).length, 0);
+      assert.deepEqual(served.listed.employeesOf, ["B001", "B003", "B004"]);
+      assert.deepEqual(first.tables, { branches: first.source.branches, salespersons: first.source.salespersons, sales: first.source.sales, rejects: first.source.invalid });
+    });
+
+    it("counts only its own dead letters on the next run", () => {
+      assert.deepEqual({ ok: second.ok, dlq: second.dlq, inDlq: second.stages.salespersons.inDlq }, { ok: true, dlq: 1, inDlq: 1 });
     });
   });
 

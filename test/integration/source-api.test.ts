@@ -54,6 +54,24 @@ describe("sample source API over loopback", () => {
     assert.deepEqual(truth.sales, { valid: [], invalid: [] });
     assert.equal(truth.referenceTime, "2024-05-06T12:00:00.000Z");
     assert.deepEqual(truth.requests, { total: 2, branches: 1, employees: 1, sales: 0 });
+    assert.deepEqual(truth.listed, { employeesOf: ["B001"], salesOf: [] });
+  });
+
+  it("lists a parent as complete only once its last page was served", async () => {
+    api = await startSourceApi({ seed: 3, scale: { branches: 1, employeesPerBranch: 7, salesPerSalesperson: 1 }, pageSize: 5 });
+    const first = JSON.parse((await get(api, "/employees?branchID=B001")).text) as { next: string };
+    assert.deepEqual(api.truth().listed.employeesOf, []);
+    await get(api, `/employees?branchID=B001&cursor=${first.next}`);
+    assert.deepEqual(api.truth().listed.employeesOf, ["B001"]);
+  });
+
+  it("always answers 503 for an unavailable parent, and only for it", async () => {
+    api = await startSourceApi({ seed: 3, scale: { branches: 2, employeesPerBranch: 2, salesPerSalesperson: 1 }, unavailableParents: ["B002"] });
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await get(api, "/employees?branchID=B002")).status);
+    statuses.push((await get(api, "/employees?branchID=B001")).status);
+    assert.deepEqual(statuses, [503, 503, 503, 200]);
+    assert.deepEqual({ listed: api.truth().listed.employeesOf, serverError: api.truth().faults.serverError }, { listed: ["B001"], serverError: 3 });
   });
 
   it("injects faults per request from the seed: the same sequence for the same seed", async () => {

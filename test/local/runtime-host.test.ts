@@ -100,6 +100,29 @@ describe("local function host and SQS event source mapping", function () {
     assert.deepEqual({ cold: local.stats.coldStarts, timeouts: local.stats.timeouts }, { cold: 2, timeouts: 2 });
   });
 
+  it("keeps what an invocation printed before it timed out", async () => {
+    const { local, lines } = fn("slow-talker", `exports.handler = async () => { console.log("started"); return new Promise(() => {}); };`, {}, 1);
+    const outcome = await local.invoke({});
+    assert.deepEqual({ ok: outcome.ok, output: outcome.output, seen: lines }, { ok: false, output: ["started"], seen: ["started"] });
+  });
+
+  it("fails the invocation of a handler that exits the process, and starts afresh", async () => {
+    const { local } = fn("quitter", `exports.handler = async (event) => { if (event.quit) process.exit(3); return "fine"; };`);
+    const outcome = await local.invoke({ quit: true });
+    assert.deepEqual(!outcome.ok && outcome.error, { name: "Runtime.ExitError", message: "Runtime exited with error: exit status 3" });
+    const next = await local.invoke({});
+    assert.deepEqual({ ok: next.ok, result: next.ok && next.result, cold: local.stats.coldStarts }, { ok: true, result: "fine", cold: 2 });
+  });
+
+  it("discards an idle environment whose background work throws, without harm to the host", async () => {
+    const { local } = fn("late-thrower", `exports.handler = async (event) => { if (event.later) setTimeout(() => { throw new Error("late background failure"); }, 10); return "done"; };`);
+    const first = await local.invoke({ later: true });
+    assert.equal(first.ok && first.result, "done");
+    await until("the idle environment to be discarded", async () => (local.environments === 0 ? true : undefined));
+    const second = await local.invoke({});
+    assert.deepEqual({ ok: second.ok, cold: local.stats.coldStarts }, { ok: true, cold: 2 });
+  });
+
   it("reports a bundle that fails to load", async () => {
     const { local } = fn("broken", `throw new Error("cannot load");`);
     const outcome = await local.invoke({});
