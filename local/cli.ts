@@ -45,6 +45,18 @@ function printReport(report: RunReport, json: boolean): void {
   else process.stdout.write(`\n${formatSummary(report)}\n`);
 }
 
+/** Resolves after `ms`, however long: setTimeout alone overflows past about 24.8 days. */
+function untilLater(ms: number): Promise<void> {
+  const MAX_TIMER_MS = 2 ** 31 - 1;
+  return new Promise((resolve) => {
+    const step = (left: number) => {
+      if (left <= 0) return resolve();
+      setTimeout(() => step(left - MAX_TIMER_MS), Math.min(left, MAX_TIMER_MS)).unref();
+    };
+    step(ms);
+  });
+}
+
 function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
     const stop = (signal: string) => {
@@ -101,10 +113,12 @@ async function run(command: RunCommand): Promise<number> {
       else {
         log(`cascade: watching: the next run in ${every / 1000} s (${cascade.schedule.spec.expression}); Ctrl-C to stop`);
         let stopped = false;
-        const signal = waitForSignal().then(() => (stopped = true));
+        const signal = waitForSignal().then(() => {
+          stopped = true;
+          log("cascade: stopping after the run in progress, if any");
+        });
         while (!stopped) {
-          const tick = new Promise<void>((resolve) => setTimeout(resolve, every).unref());
-          await Promise.race([tick, signal]);
+          await Promise.race([untilLater(every), signal]);
           if (!stopped) await once();
         }
       }

@@ -4,8 +4,7 @@
  * credentials and no Pulumi CLI, since the plan comes from the program under mocks.
  */
 import { countByType, type ProgramRun, type RecordedResource } from "./plan/record";
-
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+import { SECRET_SIGNATURE } from "./runtime/topology";
 
 type Describer = (r: RecordedResource) => Array<string | undefined>;
 

@@ -117,7 +117,7 @@ export class TopologyError extends Error {
  * Secret inputs reach the mocks wrapped in Pulumi's secret envelope; the local runtime
  * needs the plain value (it only ever goes into the embedded SSM).
  */
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 function unwrapSecret(found: unknown): unknown {
   if (found !== null && typeof found === "object" && SECRET_SIGNATURE in found) return (found as { value?: unknown }).value;
   return found;
@@ -292,10 +292,11 @@ export function findFunction(topology: Topology, nameOrArn: string): FunctionSpe
  * fans out to, until a function fans out to nothing.
  */
 export function cascadeOf(topology: Topology, length: number): CascadeStep[] {
-  if (topology.schedules.length !== 1) throw new TopologyError(`expected one schedule to start the cascade, found ${topology.schedules.length}`);
+  const enabled = topology.schedules.filter((schedule) => schedule.enabled);
+  if (enabled.length !== 1) throw new TopologyError(`expected one enabled schedule to start the cascade, found ${enabled.length}`);
   const queueByArn = new Map(topology.queues.map((queue) => [queue.arn, queue]));
   const queueByUrl = new Map(topology.queues.map((queue) => [queue.url, queue]));
-  const schedule = topology.schedules[0];
+  const schedule = enabled[0];
   const first = findFunction(topology, schedule.functionArn)!;
   const asyncConfig = topology.asyncInvokeConfigs.find((config) => findFunction(topology, config.functionName) === first);
   const failureArn = asyncConfig?.onFailureArn ?? schedule.deadLetterArn;
