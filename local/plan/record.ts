@@ -259,6 +259,8 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
     let programError: unknown;
     let exports: Record<string, unknown> = {};
     try {
+      // The program is loaded afresh for every stack (its cache entries were cleared), which only require() can do.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       exports = require(entry) as Record<string, unknown>;
     } catch (error) {
       programError = error;

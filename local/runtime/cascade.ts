@@ -99,12 +99,13 @@ export class LocalCascade {
       started.push(source);
       const aws = await startEmbeddedAws();
       started.push(aws);
-      let cascade: LocalCascade | undefined;
+      // Functions may print during their cold start, before the cascade object exists.
+      const observer: { cascade?: LocalCascade } = {};
       const pipeline = await realise(aws, topology, {
         sourceBaseUrl: source.url,
         retryDelaySeconds: options.retryDelaySeconds ?? 1,
         onOutput: (functionName, lines) => {
-          cascade?.observe(functionName, lines);
+          observer.cascade?.observe(functionName, lines);
           options.onOutput?.(functionName, lines);
         },
       });
@@ -116,8 +117,8 @@ export class LocalCascade {
         sourceQueue: step.sourceQueue && pipeline.queueFor(step.sourceQueue),
         deadLetterQueue: step.deadLetterQueue && pipeline.queueFor(step.deadLetterQueue),
       }));
-      cascade = new LocalCascade(options, program, topology, aws, source, pipeline, stages, pipeline.schedules[0].schedule);
-      return cascade;
+      observer.cascade = new LocalCascade(options, program, topology, aws, source, pipeline, stages, pipeline.schedules[0].schedule);
+      return observer.cascade;
     } catch (error) {
       for (const service of started.reverse()) await service.close().catch(() => undefined);
       throw error;
