@@ -11,6 +11,8 @@ require("../local/cli")
     process.exitCode = code;
   })
   .catch((error) => {
-    process.stderr.write(`cascade: ${error && error.stack ? error.stack : error}\n`);
+    const trace = process.env.CASCADE_DEBUG === "1";
+    const text = error instanceof Error ? (trace ? error.stack : error.message) : String(error);
+    process.stderr.write(`cascade: ${text}\n${trace ? "" : "(CASCADE_DEBUG=1 shows the stack trace)\n"}`);
     process.exitCode = 1;
   });

@@ -7,6 +7,7 @@
 import { STAGES, TABLE_KEYS, METRICS, METRICS_NAMESPACE, REJECT_ATTRIBUTES, type StageName } from "../../functions/lib/contract";
 import { startEmbeddedAws, type EmbeddedAws } from "../embedded-aws";
 import { recordProgram, type ProgramRun } from "../plan/record";
+import { loadStackConfig } from "../plan/stack-config";
 import { startSourceApi, type FaultOptions, type ScalePreset, type SourceApi } from "../source-api";
 import { checkConservation, type Census, type ServedRecords } from "./conservation";
 import { parseBody, peekAll, queueDepth, scanAttribute } from "./census";
@@ -82,6 +83,11 @@ export class LocalCascade {
   }
 
   static async start(options: CascadeOptions): Promise<LocalCascade> {
+    const stackConfig = loadStackConfig(options.stack, { overrides: options.config });
+    const role = stackConfig.config["cascading-etl:stackRole"] ?? "all";
+    if (role !== "all") {
+      throw new Error(`stack ${options.stack} is the ${role} half of a split pair (stackRole ${role}); the local runtime runs a whole pipeline, so use a stack with stackRole all, such as dev or prod`);
+    }
     const program = await recordProgram({ stack: options.stack, overrides: { ...options.config, sourceApiToken: LOCAL_SOURCE_TOKEN } });
     const topology = topologyOf(program.resources);
     const steps = cascadeOf(topology, STAGES.length);
