@@ -139,8 +139,10 @@ describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", 
     });
   }
 
-  it("documents every key in docs/infrastructure.md", function () {
-    const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "infrastructure.md"), "utf8");
-    for (const key of [...CONFIG_KEYS, "aws:region"]) assert.ok(doc.includes(`| \`${key}\``), `${key} has a row in the config table`);
-  });
+  for (const file of ["docs/infrastructure.md", "README.md"]) {
+    it(`documents every key in ${file}`, function () {
+      const doc = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+      for (const key of [...CONFIG_KEYS, "aws:region"]) assert.ok(doc.includes(`| \`${key}\``), `${key} has a row in the config table of ${file}`);
+    });
+  }
 });
