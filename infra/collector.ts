@@ -97,9 +97,14 @@ export class Collector extends pulumi.ComponentResource {
     const logRetentionDays = args.logRetentionDays ?? 30;
     const problems: string[] = [];
     if (!(STAGES as readonly string[]).includes(args.stage)) problems.push(`stage must be one of ${STAGES.join(", ")} (got ${JSON.stringify(args.stage)})`);
-    if (!Number.isInteger(memoryMb) || memoryMb < LAMBDA_LIMITS.memoryMb.min || memoryMb > LAMBDA_LIMITS.memoryMb.max) problems.push(`memoryMb must be an integer from ${LAMBDA_LIMITS.memoryMb.min} to ${LAMBDA_LIMITS.memoryMb.max} (got ${memoryMb})`);
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < LAMBDA_LIMITS.timeoutSeconds.min || timeoutSeconds > LAMBDA_LIMITS.timeoutSeconds.max) problems.push(`timeoutSeconds must be an integer from ${LAMBDA_LIMITS.timeoutSeconds.min} to ${LAMBDA_LIMITS.timeoutSeconds.max} (got ${timeoutSeconds})`);
-    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
+    if (!Number.isInteger(memoryMb) || memoryMb < LAMBDA_LIMITS.memoryMb.min || memoryMb > LAMBDA_LIMITS.memoryMb.max)
+      problems.push(`memoryMb must be an integer from ${LAMBDA_LIMITS.memoryMb.min} to ${LAMBDA_LIMITS.memoryMb.max} (got ${memoryMb})`);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < LAMBDA_LIMITS.timeoutSeconds.min || timeoutSeconds > LAMBDA_LIMITS.timeoutSeconds.max)
+      problems.push(
+        `timeoutSeconds must be an integer from ${LAMBDA_LIMITS.timeoutSeconds.min} to ${LAMBDA_LIMITS.timeoutSeconds.max} (got ${timeoutSeconds})`,
+      );
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays))
+      problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
     if (args.trigger?.kind !== "schedule" && args.trigger?.kind !== "queue") problems.push(`trigger.kind must be "schedule" or "queue"`);
     if (problems.length > 0) throw new Error(`Collector ${name}: ${problems.join("; ")}`);
     super("cascading-etl:index:Collector", name, {}, opts);

@@ -48,43 +48,122 @@ const COLLECTOR_DEFAULTS: Record<StageName, { memoryMb: number; timeoutSeconds: 
 // both stacks read those two; the branches collector reads no queue.
 const collectorSpecs = Object.fromEntries(
   STAGES.flatMap((stage) => [
-    [memoryKey(stage), { type: "integer", default: COLLECTOR_DEFAULTS[stage].memoryMb, description: `Memory of the ${stage} collector in MB (128-10240).`, split: "pipeline" }],
+    [
+      memoryKey(stage),
+      { type: "integer", default: COLLECTOR_DEFAULTS[stage].memoryMb, description: `Memory of the ${stage} collector in MB (128-10240).`, split: "pipeline" },
+    ],
     [
       timeoutKey(stage),
-      { type: "integer", default: COLLECTOR_DEFAULTS[stage].timeoutSeconds, description: `Timeout of the ${stage} collector in seconds (1-900).`, ...(stage === "branches" ? { split: "pipeline" } : {}) },
+      {
+        type: "integer",
+        default: COLLECTOR_DEFAULTS[stage].timeoutSeconds,
+        description: `Timeout of the ${stage} collector in seconds (1-900).`,
+        ...(stage === "branches" ? { split: "pipeline" } : {}),
+      },
     ],
   ]),
 ) as Record<`${StageName}MemoryMb` | `${StageName}TimeoutSeconds`, ConfigKeySpec>;
 
 /** Every project config key. Pulumi.yaml declares exactly these, with these types and defaults. */
 export const CONFIG_SPEC = {
-  sourceApiUrl: { type: "string", default: "https://source.example.com/api", description: "Base URL of the source API (https, no trailing slash).", split: "pipeline" },
-  sourceApiToken: { type: "string", secret: true, description: "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name.", split: "pipeline" },
-  schedule: { type: "string", default: "rate(1 hour)", description: "EventBridge Scheduler expression that starts a run: rate(N unit) or cron(6 fields).", split: "pipeline" },
+  sourceApiUrl: {
+    type: "string",
+    default: "https://source.example.com/api",
+    description: "Base URL of the source API (https, no trailing slash).",
+    split: "pipeline",
+  },
+  sourceApiToken: {
+    type: "string",
+    secret: true,
+    description: "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name.",
+    split: "pipeline",
+  },
+  schedule: {
+    type: "string",
+    default: "rate(1 hour)",
+    description: "EventBridge Scheduler expression that starts a run: rate(N unit) or cron(6 fields).",
+    split: "pipeline",
+  },
   scheduleBranches: { type: "array", default: [], description: "Branch names a scheduled run is limited to; empty means all branches.", split: "pipeline" },
   lookbackHours: { type: "integer", default: 24, description: "How far back the sales collector reads sales, in hours (1-168).", split: "pipeline" },
   ...collectorSpecs,
-  batchSize: { type: "integer", default: 10, description: "Messages per invocation of the queue-triggered collectors (1-10; up to 10000 with a batching window).", split: "pipeline" },
+  batchSize: {
+    type: "integer",
+    default: 10,
+    description: "Messages per invocation of the queue-triggered collectors (1-10; up to 10000 with a batching window).",
+    split: "pipeline",
+  },
   batchingWindowSeconds: { type: "integer", default: 0, description: "How long the event source mapping gathers a batch, in seconds (0-300)." },
-  maxConcurrency: { type: "integer", default: 5, description: "Maximum concurrent invocations per event source mapping (2-1000), which also caps load on the source API.", split: "pipeline" },
+  maxConcurrency: {
+    type: "integer",
+    default: 5,
+    description: "Maximum concurrent invocations per event source mapping (2-1000), which also caps load on the source API.",
+    split: "pipeline",
+  },
   maxReceiveCount: { type: "integer", default: 10, description: "Receives before a message moves to its DLQ (at least 5).", split: "shared" },
-  queueRetentionSeconds: { type: "integer", default: 345600, description: "Retention of the employee and sale queues in seconds (60-1209600).", split: "shared" },
-  dlqRetentionSeconds: { type: "integer", default: 1209600, description: "Retention of every DLQ in seconds; longer than queueRetentionSeconds, at most 1209600.", split: "shared" },
-  logRetentionDays: { type: "integer", default: 30, description: "Retention of the functions' log groups in days (a value CloudWatch Logs accepts).", split: "pipeline" },
+  queueRetentionSeconds: {
+    type: "integer",
+    default: 345600,
+    description: "Retention of the employee and sale queues in seconds (60-1209600).",
+    split: "shared",
+  },
+  dlqRetentionSeconds: {
+    type: "integer",
+    default: 1209600,
+    description: "Retention of every DLQ in seconds; longer than queueRetentionSeconds, at most 1209600.",
+    split: "shared",
+  },
+  logRetentionDays: {
+    type: "integer",
+    default: 30,
+    description: "Retention of the functions' log groups in days (a value CloudWatch Logs accepts).",
+    split: "pipeline",
+  },
   alarmEmail: { type: "string", default: "", description: "Email address subscribed to the alarm topic; empty means no subscription.", split: "pipeline" },
-  durationAlarmPercent: { type: "integer", default: 80, description: "Duration alarm threshold as a percentage of each function's timeout (1-100).", split: "pipeline" },
-  queueAgeAlarmSeconds: { type: "integer", default: 3600, description: "Alarm when the oldest message of a stage queue is this old, in seconds (60 up to, not including, queueRetentionSeconds).", split: "pipeline" },
+  durationAlarmPercent: {
+    type: "integer",
+    default: 80,
+    description: "Duration alarm threshold as a percentage of each function's timeout (1-100).",
+    split: "pipeline",
+  },
+  queueAgeAlarmSeconds: {
+    type: "integer",
+    default: 3600,
+    description: "Alarm when the oldest message of a stage queue is this old, in seconds (60 up to, not including, queueRetentionSeconds).",
+    split: "pipeline",
+  },
   pointInTimeRecovery: { type: "boolean", default: false, description: "Point-in-time recovery on every table.", split: "shared" },
   deletionProtection: { type: "boolean", default: false, description: "Deletion protection on every table.", split: "shared" },
   rejectsTtlDays: { type: "integer", default: 30, description: "Days a reject is kept before DynamoDB's TTL removes it (1-365).", split: "pipeline" },
-  scheduleMaxRetryAttempts: { type: "integer", default: 2, description: "Retries of EventBridge Scheduler when invoking the branches collector fails (0-185).", split: "pipeline" },
-  scheduleMaxEventAgeSeconds: { type: "integer", default: 3600, description: "How long EventBridge Scheduler keeps retrying an invocation, in seconds (60-86400).", split: "pipeline" },
-  asyncMaxRetryAttempts: { type: "integer", default: 2, description: "Lambda's retries of a failed asynchronous (scheduled) invocation (0-2).", split: "pipeline" },
-  asyncMaxEventAgeSeconds: { type: "integer", default: 3600, description: "How long Lambda keeps a scheduled event for retries, in seconds (60-21600).", split: "pipeline" },
+  scheduleMaxRetryAttempts: {
+    type: "integer",
+    default: 2,
+    description: "Retries of EventBridge Scheduler when invoking the branches collector fails (0-185).",
+    split: "pipeline",
+  },
+  scheduleMaxEventAgeSeconds: {
+    type: "integer",
+    default: 3600,
+    description: "How long EventBridge Scheduler keeps retrying an invocation, in seconds (60-86400).",
+    split: "pipeline",
+  },
+  asyncMaxRetryAttempts: {
+    type: "integer",
+    default: 2,
+    description: "Lambda's retries of a failed asynchronous (scheduled) invocation (0-2).",
+    split: "pipeline",
+  },
+  asyncMaxEventAgeSeconds: {
+    type: "integer",
+    default: 3600,
+    description: "How long Lambda keeps a scheduled event for retries, in seconds (60-21600).",
+    split: "pipeline",
+  },
   stackRole: {
     type: "string",
     default: "all",
-    description: "What this stack deploys: all (the whole pipeline), shared (tables, queues and the collectors' roles of one pipeline stack) or pipeline (collectors and monitoring, reading the rest from sharedStack).",
+    description:
+      "What this stack deploys: all (the whole pipeline), shared (tables, queues and the collectors' roles of one pipeline stack) or pipeline (collectors and monitoring, reading the rest from sharedStack).",
   },
   sharedStack: {
     type: "string",
@@ -95,7 +174,8 @@ export const CONFIG_SPEC = {
   pipelineStackName: {
     type: "string",
     default: "",
-    description: "With stackRole shared: the name of the one pipeline stack this stack serves; the roles are scoped to that stack's log groups and source token parameter. Empty otherwise.",
+    description:
+      "With stackRole shared: the name of the one pipeline stack this stack serves; the roles are scoped to that stack's log groups and source token parameter. Empty otherwise.",
     split: "shared",
   },
 } as const satisfies Record<string, ConfigKeySpec>;
@@ -201,7 +281,8 @@ type Raw = Record<string, string | undefined>;
 export function parseConfig(raw: Raw, context: { project?: string; stack: string; region?: string; unknownKeys?: string[] }): ParseResult {
   const project = context.project ?? PROJECT;
   const errors: string[] = [];
-  const fail = (key: string, allowed: string, got: unknown) => errors.push(`${key.includes(":") ? key : `${project}:${key}`} ${allowed} (got ${JSON.stringify(got)})`);
+  const fail = (key: string, allowed: string, got: unknown) =>
+    errors.push(`${key.includes(":") ? key : `${project}:${key}`} ${allowed} (got ${JSON.stringify(got)})`);
   for (const key of context.unknownKeys ?? []) fail(key, `is not a known key; known keys: ${CONFIG_KEYS.join(", ")}`, raw[key] ?? "");
 
   const rawOf = (key: ConfigKey): string | undefined => {
@@ -283,7 +364,11 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
   const queueRetentionSeconds = int("queueRetentionSeconds", SQS_LIMITS.retentionSeconds.min, SQS_LIMITS.retentionSeconds.max);
   const dlqRetentionSeconds = int("dlqRetentionSeconds", SQS_LIMITS.retentionSeconds.min, SQS_LIMITS.retentionSeconds.max);
   if (dlqRetentionSeconds <= queueRetentionSeconds) {
-    fail("dlqRetentionSeconds", `must be longer than queueRetentionSeconds (${queueRetentionSeconds}), or a message could expire in its DLQ before it would have in its queue`, rawOf("dlqRetentionSeconds"));
+    fail(
+      "dlqRetentionSeconds",
+      `must be longer than queueRetentionSeconds (${queueRetentionSeconds}), or a message could expire in its DLQ before it would have in its queue`,
+      rawOf("dlqRetentionSeconds"),
+    );
   }
   const logRetentionRaw = rawOf("logRetentionDays") ?? "";
   const logRetentionDays = Number(logRetentionRaw);
@@ -293,7 +378,12 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
   const alarmEmail = optionalString("alarmEmail");
   if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) fail("alarmEmail", "must be an email address or empty", alarmEmail);
   const durationAlarmPercent = int("durationAlarmPercent", 1, 100);
-  const queueAgeAlarmSeconds = int("queueAgeAlarmSeconds", 60, Math.max(60, queueRetentionSeconds - 1), `must be an integer from 60 to below queueRetentionSeconds (${queueRetentionSeconds})`);
+  const queueAgeAlarmSeconds = int(
+    "queueAgeAlarmSeconds",
+    60,
+    Math.max(60, queueRetentionSeconds - 1),
+    `must be an integer from 60 to below queueRetentionSeconds (${queueRetentionSeconds})`,
+  );
   const pointInTimeRecovery = bool("pointInTimeRecovery");
   const deletionProtection = bool("deletionProtection");
   const rejectsTtlDays = int("rejectsTtlDays", 1, 365);
@@ -306,8 +396,16 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
   // a consumer too slow for SQS's 12-hour cap is a timeout problem, so name that key.
   for (const stage of ["salespersons", "sales"] as const) {
     const timeout = collectors[stage].timeoutSeconds;
-    if (Number.isFinite(timeout) && Number.isFinite(batchingWindowSeconds) && visibilityTimeoutSeconds(timeout, batchingWindowSeconds) > SQS_LIMITS.visibilityTimeoutMaxSeconds) {
-      fail(timeoutKey(stage), `is too long: 6 x timeout + batching window must stay within SQS's ${SQS_LIMITS.visibilityTimeoutMaxSeconds} s visibility limit`, timeout);
+    if (
+      Number.isFinite(timeout) &&
+      Number.isFinite(batchingWindowSeconds) &&
+      visibilityTimeoutSeconds(timeout, batchingWindowSeconds) > SQS_LIMITS.visibilityTimeoutMaxSeconds
+    ) {
+      fail(
+        timeoutKey(stage),
+        `is too long: 6 x timeout + batching window must stay within SQS's ${SQS_LIMITS.visibilityTimeoutMaxSeconds} s visibility limit`,
+        timeout,
+      );
     }
   }
 
@@ -352,7 +450,13 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
  * that is set): it would be silently ignored, e.g. deletionProtection on a pipeline
  * stack, whose tables live in the shared stack.
  */
-function parseStackRole(raw: Raw, project: string, stack: string, rawOf: (key: ConfigKey) => string | undefined, fail: (key: string, allowed: string, got: unknown) => void): StackRole | undefined {
+function parseStackRole(
+  raw: Raw,
+  project: string,
+  stack: string,
+  rawOf: (key: ConfigKey) => string | undefined,
+  fail: (key: string, allowed: string, got: unknown) => void,
+): StackRole | undefined {
   const role = (rawOf("stackRole") ?? "").trim();
   if (!(STACK_ROLES as readonly string[]).includes(role)) {
     fail("stackRole", `must be one of ${STACK_ROLES.join(", ")}`, role);
@@ -372,7 +476,11 @@ function parseStackRole(raw: Raw, project: string, stack: string, rawOf: (key: C
     if (role === "all" && (key === "sharedStack" || key === "pipelineStackName")) {
       fail(key, `is only read in split mode (stackRole ${owner}); a stackRole all stack owns every resource itself`, raw[key]);
     } else if (role !== "all" && role !== owner) {
-      fail(key, `is not read by a ${role} stack (stackRole ${role}): set it on the ${owner} stack`, (CONFIG_SPEC[key] as ConfigKeySpec).secret ? "[secret]" : raw[key]);
+      fail(
+        key,
+        `is not read by a ${role} stack (stackRole ${role}): set it on the ${owner} stack`,
+        (CONFIG_SPEC[key] as ConfigKeySpec).secret ? "[secret]" : raw[key],
+      );
     } else continue;
     misplaced = true;
   }

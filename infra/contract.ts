@@ -69,7 +69,8 @@ export function parseStackOutputs<C extends OutputContract>(contract: C, stack: 
   if (!result.success) {
     // A value that is absent is reported as missing at its own path (tables.sales),
     // not as zod's "expected object, received undefined".
-    const valueAt = (path: PropertyKey[]) => path.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
+    const valueAt = (path: PropertyKey[]) =>
+      path.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
     const problems = result.error.issues.map((issue) => {
       const where = issue.path.map(String).join(".");
       return valueAt(issue.path) === undefined ? `${where}: missing output` : `${where}: ${issue.message}`;

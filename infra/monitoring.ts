@@ -82,7 +82,17 @@ export class Monitoring extends pulumi.ComponentResource {
       const errors = lambda.errors({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS });
       const duration = lambda.duration({ dimensions, statistic: "Maximum", period: DURATION_ALARM_PERIOD_SECONDS });
       const throttles = lambda.throttles({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS });
-      errors.createAlarm(`${name}-${stage}-errors`, { ...actions, threshold: 1, evaluationPeriods: 1, treatMissingData: "notBreaching", alarmDescription: `The ${stage} collector failed at least once in 5 minutes.` }, { parent: this });
+      errors.createAlarm(
+        `${name}-${stage}-errors`,
+        {
+          ...actions,
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: "notBreaching",
+          alarmDescription: `The ${stage} collector failed at least once in 5 minutes.`,
+        },
+        { parent: this },
+      );
       duration.createAlarm(
         `${name}-${stage}-duration`,
         {
@@ -94,11 +104,25 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      throttles.createAlarm(`${name}-${stage}-throttles`, { ...actions, threshold: 1, evaluationPeriods: 1, treatMissingData: "notBreaching", alarmDescription: `The ${stage} collector was throttled in the last 5 minutes.` }, { parent: this });
+      throttles.createAlarm(
+        `${name}-${stage}-throttles`,
+        {
+          ...actions,
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: "notBreaching",
+          alarmDescription: `The ${stage} collector was throttled in the last 5 minutes.`,
+        },
+        { parent: this },
+      );
       widgets.push(
         new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${stage}: errors and throttles`, metrics: [errors, throttles], width: 8 }),
         new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${stage}: duration (max, ms)`, metrics: [duration], width: 8 }),
-        new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${stage}: invocations`, metrics: [lambda.invocations({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS })], width: 8 }),
+        new awsx.classic.cloudwatch.LineGraphMetricWidget({
+          title: `${stage}: invocations`,
+          metrics: [lambda.invocations({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS })],
+          width: 8,
+        }),
       );
     }
 
@@ -108,16 +132,43 @@ export class Monitoring extends pulumi.ComponentResource {
     ];
     for (const dlq of dlqs) {
       const depth = sqs.approximateNumberOfMessagesVisible({ dimensions: { QueueName: dlq.name }, statistic: "Maximum", period: COUNT_ALARM_PERIOD_SECONDS });
-      depth.createAlarm(`${name}-${dlq.label}-dlq-depth`, { ...actions, threshold: 1, evaluationPeriods: 1, treatMissingData: "notBreaching", alarmDescription: `Messages are waiting in the ${dlq.label} dead-letter queue.` }, { parent: this });
+      depth.createAlarm(
+        `${name}-${dlq.label}-dlq-depth`,
+        {
+          ...actions,
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: "notBreaching",
+          alarmDescription: `Messages are waiting in the ${dlq.label} dead-letter queue.`,
+        },
+        { parent: this },
+      );
     }
     const queueAge = pulumi.output(args.queueAgeAlarmSeconds ?? 3600);
     const queueWidgets: awsx.classic.cloudwatch.Widget[] = [];
     for (const kind of Object.keys(args.queues) as QueueKind[]) {
       const dimensions = { QueueName: args.queues[kind].name };
       const age = sqs.approximateAgeOfOldestMessage({ dimensions, statistic: "Maximum", period: COUNT_ALARM_PERIOD_SECONDS });
-      age.createAlarm(`${name}-${kind}-queue-age`, { ...actions, threshold: queueAge, evaluationPeriods: 1, treatMissingData: "notBreaching", alarmDescription: `The ${kind} queue is falling behind: its oldest message is older than the threshold.` }, { parent: this });
+      age.createAlarm(
+        `${name}-${kind}-queue-age`,
+        {
+          ...actions,
+          threshold: queueAge,
+          evaluationPeriods: 1,
+          treatMissingData: "notBreaching",
+          alarmDescription: `The ${kind} queue is falling behind: its oldest message is older than the threshold.`,
+        },
+        { parent: this },
+      );
       queueWidgets.push(
-        new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${kind} queue: visible and in flight`, metrics: [sqs.approximateNumberOfMessagesVisible({ dimensions, statistic: "Maximum" }), sqs.approximateNumberOfMessagesNotVisible({ dimensions, statistic: "Maximum" })], width: 12 }),
+        new awsx.classic.cloudwatch.LineGraphMetricWidget({
+          title: `${kind} queue: visible and in flight`,
+          metrics: [
+            sqs.approximateNumberOfMessagesVisible({ dimensions, statistic: "Maximum" }),
+            sqs.approximateNumberOfMessagesNotVisible({ dimensions, statistic: "Maximum" }),
+          ],
+          width: 12,
+        }),
         new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${kind} queue: oldest message (s)`, metrics: [age], width: 12 }),
       );
     }
@@ -132,7 +183,13 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         region: args.region as pulumi.Input<aws.Region>,
         widgets: [
-          new awsx.classic.cloudwatch.RowWidget(new awsx.classic.cloudwatch.TextWidget({ markdown: "# Cascade: schedule → branches → employee queue → salespersons → sale queue → sales", width: 24, height: 1 })),
+          new awsx.classic.cloudwatch.RowWidget(
+            new awsx.classic.cloudwatch.TextWidget({
+              markdown: "# Cascade: schedule → branches → employee queue → salespersons → sale queue → sales",
+              width: 24,
+              height: 1,
+            }),
+          ),
           ...chunk(widgets, 3).map((row) => new awsx.classic.cloudwatch.RowWidget(...row)),
           ...chunk(queueWidgets, 2).map((row) => new awsx.classic.cloudwatch.RowWidget(...row)),
           new awsx.classic.cloudwatch.RowWidget(dlqWidget),

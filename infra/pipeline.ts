@@ -89,7 +89,15 @@ export function createPipeline(config: LoadedConfig): Pipeline {
     accountId: identity.accountId,
     collectors: byKey(STAGES, (stage) =>
       pulumi
-        .all([account, tables.tables[stage].arn, tables.tables.rejects.arn, queues.queues.employee.arn, queues.queues.sale.arn, queues.scheduleDlq.arn, tokenParameterArn])
+        .all([
+          account,
+          tables.tables[stage].arn,
+          tables.tables.rejects.arn,
+          queues.queues.employee.arn,
+          queues.queues.sale.arn,
+          queues.scheduleDlq.arn,
+          tokenParameterArn,
+        ])
         .apply(([ctx, table, rejectsTable, employeeQueue, saleQueue, scheduleDlq, tokenParameter]): CollectorGrants =>
           stageGrants(stage, { table, rejectsTable, logGroup: logGroupArn(ctx, logGroups[stage]), employeeQueue, saleQueue, scheduleDlq, tokenParameter }),
         ),
@@ -175,7 +183,11 @@ function sharedOutputsOf(inputs: SharedInputs): SharedOutputValues {
   };
   return {
     tables: pulumi.output(byKey(TABLE_KINDS, (kind) => ({ name: inputs.tables[kind].name, arn: inputs.tables[kind].arn }))),
-    queues: pulumi.output({ employee: stageQueue("employee"), sale: stageQueue("sale"), schedule: { url: inputs.scheduleDlq.url, arn: inputs.scheduleDlq.arn } }),
+    queues: pulumi.output({
+      employee: stageQueue("employee"),
+      sale: stageQueue("sale"),
+      schedule: { url: inputs.scheduleDlq.url, arn: inputs.scheduleDlq.arn },
+    }),
     roles: pulumi.output(inputs.roleArns),
     logGroups: pulumi.output(inputs.logGroups),
   };

@@ -109,15 +109,18 @@ export function toJson(policy: PolicyDocument): string {
 }
 
 /** Which grants each stage gets, from the facts of the cascade. */
-export function stageGrants(stage: StageName, arns: {
-  table: string;
-  rejectsTable: string;
-  logGroup: string;
-  employeeQueue: string;
-  saleQueue: string;
-  scheduleDlq: string;
-  tokenParameter?: string;
-}): CollectorGrants {
+export function stageGrants(
+  stage: StageName,
+  arns: {
+    table: string;
+    rejectsTable: string;
+    logGroup: string;
+    employeeQueue: string;
+    saleQueue: string;
+    scheduleDlq: string;
+    tokenParameter?: string;
+  },
+): CollectorGrants {
   const base = { tableArn: arns.table, rejectsTableArn: arns.rejectsTable, logGroupArn: arns.logGroup, tokenParameterArn: arns.tokenParameter };
   switch (stage) {
     case "branches":

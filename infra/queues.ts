@@ -56,9 +56,12 @@ export class Queues extends pulumi.ComponentResource {
     const retentionSeconds = args.retentionSeconds ?? 345600;
     const dlqRetentionSeconds = args.dlqRetentionSeconds ?? SQS_LIMITS.retentionSeconds.max;
     const problems: string[] = [];
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < MIN_MAX_RECEIVE_COUNT) problems.push(`maxReceiveCount must be an integer of at least ${MIN_MAX_RECEIVE_COUNT} (got ${maxReceiveCount})`);
-    if (dlqRetentionSeconds > SQS_LIMITS.retentionSeconds.max) problems.push(`dlqRetentionSeconds must be at most ${SQS_LIMITS.retentionSeconds.max} (got ${dlqRetentionSeconds})`);
-    if (dlqRetentionSeconds <= retentionSeconds) problems.push(`dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`);
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < MIN_MAX_RECEIVE_COUNT)
+      problems.push(`maxReceiveCount must be an integer of at least ${MIN_MAX_RECEIVE_COUNT} (got ${maxReceiveCount})`);
+    if (dlqRetentionSeconds > SQS_LIMITS.retentionSeconds.max)
+      problems.push(`dlqRetentionSeconds must be at most ${SQS_LIMITS.retentionSeconds.max} (got ${dlqRetentionSeconds})`);
+    if (dlqRetentionSeconds <= retentionSeconds)
+      problems.push(`dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`);
     for (const kind of QUEUE_KINDS) {
       const visibility = args.queues[kind]?.visibilityTimeoutSeconds;
       if (!Number.isInteger(visibility) || visibility < 0 || visibility > SQS_LIMITS.visibilityTimeoutMaxSeconds) {

@@ -59,7 +59,10 @@ export function sharedStackProblems(shared: SharedOutputs, facts: PipelineStackF
   for (const stage of STAGES) {
     const expected = logGroupName(facts.project, facts.stack, stage);
     const actual = shared.logGroups[stage];
-    if (actual !== expected) problems.push(`logGroups.${stage}: is ${actual}, this stack writes ${expected}: set ${facts.project}:pipelineStackName to ${facts.stack} on the shared stack`);
+    if (actual !== expected)
+      problems.push(
+        `logGroups.${stage}: is ${actual}, this stack writes ${expected}: set ${facts.project}:pipelineStackName to ${facts.stack} on the shared stack`,
+      );
   }
   const consumers = [
     ["employee", "salespersons"],

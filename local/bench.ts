@@ -10,7 +10,9 @@ import { recordsPerSecond } from "./runtime/report";
 import type { ScalePreset } from "./source-api";
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { scales: { type: "string", default: "small,medium,large" }, seed: { type: "string", default: "1" }, faults: { type: "string", default: "0" } } });
+  const { values } = parseArgs({
+    options: { scales: { type: "string", default: "small,medium,large" }, seed: { type: "string", default: "1" }, faults: { type: "string", default: "0" } },
+  });
   const scales = values.scales.split(",") as ScalePreset[];
   console.log("scale    records  start s  run 1 s  rec/s  run 2 s  invocations  conserved");
   for (const scale of scales) {
@@ -23,7 +25,16 @@ async function main(): Promise<void> {
       const records = first.source.branches + first.source.salespersons + first.source.sales + first.source.invalid;
       const invocations = Object.values(first.stages).reduce((sum, stage) => sum + stage.invocations, 0);
       console.log(
-        [scale.padEnd(7), String(records).padStart(8), startSeconds.toFixed(2).padStart(8), (first.durationMs / 1000).toFixed(2).padStart(8), String(recordsPerSecond(first)).padStart(6), (second.durationMs / 1000).toFixed(2).padStart(8), String(invocations).padStart(12), `  ${first.ok && second.ok}`].join(" "),
+        [
+          scale.padEnd(7),
+          String(records).padStart(8),
+          startSeconds.toFixed(2).padStart(8),
+          (first.durationMs / 1000).toFixed(2).padStart(8),
+          String(recordsPerSecond(first)).padStart(6),
+          (second.durationMs / 1000).toFixed(2).padStart(8),
+          String(invocations).padStart(12),
+          `  ${first.ok && second.ok}`,
+        ].join(" "),
       );
     } finally {
       await cascade.close();

@@ -85,14 +85,22 @@ export function parseCommand(argv: readonly string[]): Command {
     throw new UsageError((error as Error).message);
   }
   for (const key of Object.keys(values)) {
-    if (!allowed[name].includes(key as keyof typeof options)) throw new UsageError(`--${key} is not an option of "${name}"; it takes ${allowed[name].map((option) => `--${option}`).join(", ")}`);
+    if (!allowed[name].includes(key as keyof typeof options))
+      throw new UsageError(`--${key} is not an option of "${name}"; it takes ${allowed[name].map((option) => `--${option}`).join(", ")}`);
   }
 
   if (name === "plan") return { command: "plan", stack: stackName(values.stack as string | undefined), json: values.json === true };
   if (name === "rejects") {
     if (typeof values.table !== "string" || values.table === "") throw new UsageError("--table is required: the name of the rejects table");
-    if (values.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(values.endpoint as string)) throw new UsageError(`--endpoint must be an http(s) URL, got "${values.endpoint}"`);
-    return { command: "rejects", table: values.table, stage: values.stage as string | undefined, endpoint: values.endpoint as string | undefined, region: values.region as string | undefined };
+    if (values.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(values.endpoint as string))
+      throw new UsageError(`--endpoint must be an http(s) URL, got "${values.endpoint}"`);
+    return {
+      command: "rejects",
+      table: values.table,
+      stage: values.stage as string | undefined,
+      endpoint: values.endpoint as string | undefined,
+      region: values.region as string | undefined,
+    };
   }
 
   const scale = (values.scale as string | undefined) ?? "small";
@@ -102,7 +110,18 @@ export function parseCommand(argv: readonly string[]): Command {
   if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${seedText}"`);
   const faultsText = (values.faults as string | undefined) ?? "0";
   const faults = Number(faultsText);
-  if (faultsText.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1) throw new UsageError(`--faults must be a number from 0 to 1, got "${faultsText}"`);
+  if (faultsText.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1)
+    throw new UsageError(`--faults must be a number from 0 to 1, got "${faultsText}"`);
   if (values.watch === true && values.keep === true) throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
-  return { command: "run", stack: stackName(values.stack as string | undefined), scale: scale as ScalePreset, seed, faults, watch: values.watch === true, keep: values.keep === true, json: values.json === true, verbose: values.verbose === true };
+  return {
+    command: "run",
+    stack: stackName(values.stack as string | undefined),
+    scale: scale as ScalePreset,
+    seed,
+    faults,
+    watch: values.watch === true,
+    keep: values.keep === true,
+    json: values.json === true,
+    verbose: values.verbose === true,
+  };
 }

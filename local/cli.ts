@@ -98,7 +98,9 @@ async function run(command: RunCommand): Promise<number> {
   });
   let failures = 0;
   try {
-    log(`cascade: ${cascade.program.resources.length} planned resources; ${cascade.topology.tables.length} tables, ${cascade.topology.queues.length} queues, ${cascade.topology.functions.length} functions realised locally. Running (scale ${command.scale}, seed ${command.seed}, faults ${command.faults})…`);
+    log(
+      `cascade: ${cascade.program.resources.length} planned resources; ${cascade.topology.tables.length} tables, ${cascade.topology.queues.length} queues, ${cascade.topology.functions.length} functions realised locally. Running (scale ${command.scale}, seed ${command.seed}, faults ${command.faults})…`,
+    );
     const once = async () => {
       const printer = progressPrinter();
       const report = await cascade.runOnce((progress) => printer.update(progress));

@@ -32,7 +32,11 @@ export interface EmbeddedSsm {
 }
 
 class SsmError extends Error {
-  constructor(readonly type: string, message: string, readonly status = 400) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -47,7 +51,10 @@ function ciphertext(p: StoredParameter): string {
 
 const NAME = /^\/?[a-zA-Z0-9_.\-/]{1,2048}$/;
 
-export function createSsmHandler(options: EmbeddedSsmOptions = {}): { handle(target: string, input: Record<string, unknown>): unknown; calls: Record<string, number> } {
+export function createSsmHandler(options: EmbeddedSsmOptions = {}): {
+  handle(target: string, input: Record<string, unknown>): unknown;
+  calls: Record<string, number>;
+} {
   const region = options.region ?? "us-east-1";
   const accountId = options.accountId ?? "000000000000";
   const parameters = new Map<string, StoredParameter>();
@@ -65,7 +72,8 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): { handle(tar
   });
   const nameOf = (input: Record<string, unknown>, key = "Name"): string => {
     const name = input[key];
-    if (typeof name !== "string" || !NAME.test(name)) throw new SsmError("ValidationException", `1 validation error detected: Value at '${key.toLowerCase()}' failed to satisfy constraint`);
+    if (typeof name !== "string" || !NAME.test(name))
+      throw new SsmError("ValidationException", `1 validation error detected: Value at '${key.toLowerCase()}' failed to satisfy constraint`);
     return name;
   };
 
@@ -74,10 +82,16 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): { handle(tar
       const name = nameOf(input);
       const value = input.Value;
       const type = (input.Type ?? "String") as ParameterType;
-      if (typeof value !== "string" || value.length === 0) throw new SsmError("ValidationException", "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1");
-      if (!["String", "StringList", "SecureString"].includes(type)) throw new SsmError("ValidationException", `1 validation error detected: Value '${String(type)}' at 'type' failed to satisfy constraint`);
+      if (typeof value !== "string" || value.length === 0)
+        throw new SsmError(
+          "ValidationException",
+          "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        );
+      if (!["String", "StringList", "SecureString"].includes(type))
+        throw new SsmError("ValidationException", `1 validation error detected: Value '${String(type)}' at 'type' failed to satisfy constraint`);
       const existing = parameters.get(name);
-      if (existing && input.Overwrite !== true) throw new SsmError("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
+      if (existing && input.Overwrite !== true)
+        throw new SsmError("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
       const version = (existing?.version ?? 0) + 1;
       parameters.set(name, { name, type: existing && input.Type === undefined ? existing.type : type, value, version, lastModified: Date.now() / 1000 });
       return { Version: version, Tier: "Standard" };
@@ -90,7 +104,11 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): { handle(tar
     },
     GetParameters(input) {
       const names = input.Names;
-      if (!Array.isArray(names) || names.length === 0 || names.length > 10) throw new SsmError("ValidationException", "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 10");
+      if (!Array.isArray(names) || names.length === 0 || names.length > 10)
+        throw new SsmError(
+          "ValidationException",
+          "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 10",
+        );
       const found: unknown[] = [];
       const invalid: string[] = [];
       for (const n of names as unknown[]) {

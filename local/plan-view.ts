@@ -30,16 +30,32 @@ const DESCRIBERS: Record<string, Describer> = {
       on(redrive, `DLQ after ${redrive?.maxReceiveCount} receives`),
     ];
   },
-  "aws:lambda/function:Function": (r) => [get(r, "runtime"), (get(r, "architectures") ?? []).join(","), `${get(r, "memorySize")} MB`, `timeout ${get(r, "timeout")}s`],
+  "aws:lambda/function:Function": (r) => [
+    get(r, "runtime"),
+    (get(r, "architectures") ?? []).join(","),
+    `${get(r, "memorySize")} MB`,
+    `timeout ${get(r, "timeout")}s`,
+  ],
   "aws:lambda/eventSourceMapping:EventSourceMapping": (r) => [
     `batch ${get(r, "batchSize")}`,
     `window ${get(r, "maximumBatchingWindowInSeconds") ?? 0}s`,
     on(get(r, "scalingConfig")?.maximumConcurrency, `max concurrency ${get(r, "scalingConfig")?.maximumConcurrency}`),
     ...(get(r, "functionResponseTypes") ?? []),
   ],
-  "aws:scheduler/schedule:Schedule": (r) => [get(r, "scheduleExpression"), `retries ${get(r, "target")?.retryPolicy?.maximumRetryAttempts}`, on(get(r, "target")?.deadLetterConfig?.arn, "DLQ")],
-  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (r) => [`retries ${get(r, "maximumRetryAttempts")}`, on(get(r, "destinationConfig")?.onFailure?.destination, "on-failure destination")],
-  "aws:cloudwatch/metricAlarm:MetricAlarm": (r) => [`${get(r, "namespace") ?? "metric math"} ${get(r, "metricName") ?? ""}`.trim(), `${get(r, "statistic") ?? get(r, "extendedStatistic") ?? ""} ${get(r, "comparisonOperator")} ${get(r, "threshold")}`, on(get(r, "period"), `${get(r, "period")}s`)],
+  "aws:scheduler/schedule:Schedule": (r) => [
+    get(r, "scheduleExpression"),
+    `retries ${get(r, "target")?.retryPolicy?.maximumRetryAttempts}`,
+    on(get(r, "target")?.deadLetterConfig?.arn, "DLQ"),
+  ],
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (r) => [
+    `retries ${get(r, "maximumRetryAttempts")}`,
+    on(get(r, "destinationConfig")?.onFailure?.destination, "on-failure destination"),
+  ],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (r) => [
+    `${get(r, "namespace") ?? "metric math"} ${get(r, "metricName") ?? ""}`.trim(),
+    `${get(r, "statistic") ?? get(r, "extendedStatistic") ?? ""} ${get(r, "comparisonOperator")} ${get(r, "threshold")}`,
+    on(get(r, "period"), `${get(r, "period")}s`),
+  ],
   "aws:cloudwatch/logGroup:LogGroup": (r) => [`retention ${get(r, "retentionInDays")} days`],
   "aws:ssm/parameter:Parameter": (r) => [get(r, "type"), get(r, "name")],
   "aws:sns/topicSubscription:TopicSubscription": (r) => [get(r, "protocol")],
@@ -47,7 +63,11 @@ const DESCRIBERS: Record<string, Describer> = {
 
 export function describeResource(resource: RecordedResource): string {
   const describer = DESCRIBERS[resource.type];
-  return describer ? describer(resource).filter((part): part is string => typeof part === "string" && part.length > 0).join(", ") : "";
+  return describer
+    ? describer(resource)
+        .filter((part): part is string => typeof part === "string" && part.length > 0)
+        .join(", ")
+    : "";
 }
 
 /** The plan as an indented tree, components first-level, children below their parent. */
@@ -68,7 +88,8 @@ export function planTree(run: ProgramRun): string {
   };
   walk(undefined, 1);
   lines.push("", "by type:");
-  for (const [type, count] of Object.entries(countByType(run.resources)).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${String(count).padStart(3)}  ${type}`);
+  for (const [type, count] of Object.entries(countByType(run.resources)).sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(`  ${String(count).padStart(3)}  ${type}`);
   return lines.join("\n");
 }
 
@@ -87,7 +108,16 @@ export async function planJson(run: ProgramRun): Promise<Record<string, unknown>
   return {
     project: run.project,
     stack: run.stack,
-    resources: await Promise.all(run.resources.map(async (resource) => ({ urn: resource.urn, type: resource.type, name: resource.name, custom: resource.custom, parent: resource.parentUrn ?? null, inputs: await printable(resource.inputs) }))),
+    resources: await Promise.all(
+      run.resources.map(async (resource) => ({
+        urn: resource.urn,
+        type: resource.type,
+        name: resource.name,
+        custom: resource.custom,
+        parent: resource.parentUrn ?? null,
+        inputs: await printable(resource.inputs),
+      })),
+    ),
     outputs: await printable(run.outputs),
   };
 }

@@ -31,7 +31,15 @@ export async function listRejects(dynamodb: DynamoDBClient, tableName: string, s
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = stage
-      ? await dynamodb.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: "#stage = :stage", ExpressionAttributeNames: { "#stage": TABLE_KEYS.rejects.hashKey }, ExpressionAttributeValues: { ":stage": { S: stage } }, ExclusiveStartKey: startKey }))
+      ? await dynamodb.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: "#stage = :stage",
+            ExpressionAttributeNames: { "#stage": TABLE_KEYS.rejects.hashKey },
+            ExpressionAttributeValues: { ":stage": { S: stage } },
+            ExclusiveStartKey: startKey,
+          }),
+        )
       : await dynamodb.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
     rows.push(...(page.Items ?? []).map(toRow));
     startKey = page.LastEvaluatedKey;

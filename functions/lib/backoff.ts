@@ -44,7 +44,13 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
  * The delay before retry `attempt`: the server's Retry-After when it gave one (capped,
  * since a server can ask for hours), otherwise full-jitter backoff.
  */
-export function retryDelay(attempt: number, retryAfterMs: number | undefined, retryAfterCapMs: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function retryDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  retryAfterCapMs: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, retryAfterCapMs);
   return fullJitterDelay(attempt, policy, random);
 }

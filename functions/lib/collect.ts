@@ -82,7 +82,8 @@ export function validateRecords<R extends { id: string }>(
     const hash = contentHash(attributes);
     const earlier = accepted.get(record.id);
     if (earlier) {
-      if (earlier.hash !== hash) rejects.push({ stage, sourceId: record.id, reason: "DUPLICATE_ID", detail: "id seen earlier in the same pull with different content", payload });
+      if (earlier.hash !== hash)
+        rejects.push({ stage, sourceId: record.id, reason: "DUPLICATE_ID", detail: "id seen earlier in the same pull with different content", payload });
       continue;
     }
     accepted.set(record.id, { sourceId: record.id, record, attributes, hash });
@@ -122,7 +123,13 @@ async function store<R>(
   for (const { item, bytes } of result.tooLarge) {
     const a = sourceIdOf.get(item)!;
     tooLargeIds.add(a.sourceId);
-    allRejects.push({ stage: config.stage, sourceId: a.sourceId, reason: "ITEM_TOO_LARGE", detail: `item is ${bytes} bytes; DynamoDB allows 409600`, payload: a.record });
+    allRejects.push({
+      stage: config.stage,
+      sourceId: a.sourceId,
+      reason: "ITEM_TOO_LARGE",
+      detail: `item is ${bytes} bytes; DynamoDB allows 409600`,
+      payload: a.record,
+    });
   }
   if (allRejects.length > 0) {
     await deps.rejects.putAll(allRejects.map((r) => rejectItem(r, ctx.runId, now, config.rejectsTtlDays)));
@@ -214,7 +221,10 @@ export async function collectSales(deps: CollectorDeps, ctx: CollectContext, mes
       sold_at: s.soldAt,
       note: s.note,
     }),
-    (s) => (s.salespersonsID === message.employeeId ? undefined : { reason: "PARENT_MISMATCH", detail: `salespersonsID ${s.salespersonsID} != requested ${message.employeeId}` }),
+    (s) =>
+      s.salespersonsID === message.employeeId
+        ? undefined
+        : { reason: "PARENT_MISMATCH", detail: `salespersonsID ${s.salespersonsID} != requested ${message.employeeId}` },
   );
   // The source is asked for `since`, but a source that ignores it must not widen the window.
   const inWindow = accepted.filter((a) => Date.parse(a.record.soldAt) >= since.getTime());

@@ -6,7 +6,10 @@
 /** A required environment variable is missing or malformed; thrown at cold start. */
 export class EnvironmentError extends Error {
   override readonly name = "EnvironmentError";
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`environment variable ${variable} ${problem}`);
   }
 }
@@ -14,7 +17,11 @@ export class EnvironmentError extends Error {
 /** The source answered with a status we do not retry, or kept failing until attempts ran out. */
 export class SourceHttpError extends Error {
   override readonly name = "SourceHttpError";
-  constructor(readonly status: number, readonly url: string, readonly retryable: boolean) {
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    readonly retryable: boolean,
+  ) {
     super(`source answered ${status} for ${url}`);
   }
 }
@@ -22,7 +29,10 @@ export class SourceHttpError extends Error {
 /** The source answered 2xx with a body that is not the `{result, next}` envelope. */
 export class SourceBodyError extends Error {
   override readonly name = "SourceBodyError";
-  constructor(readonly url: string, detail: string) {
+  constructor(
+    readonly url: string,
+    detail: string,
+  ) {
     super(`source body for ${url} is malformed: ${detail}`);
   }
 }
@@ -30,7 +40,10 @@ export class SourceBodyError extends Error {
 /** One attempt took longer than the per-attempt timeout. */
 export class SourceTimeoutError extends Error {
   override readonly name = "SourceTimeoutError";
-  constructor(readonly url: string, readonly timeoutMs: number) {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
     super(`source did not answer ${url} within ${timeoutMs} ms`);
   }
 }
@@ -46,7 +59,10 @@ export class DeadlineExceededError extends Error {
 /** The source handed back a cursor it had already given, or more pages than we accept. */
 export class CursorLoopError extends Error {
   override readonly name = "CursorLoopError";
-  constructor(readonly url: string, readonly pages: number) {
+  constructor(
+    readonly url: string,
+    readonly pages: number,
+  ) {
     super(`cursor loop on ${url} after ${pages} pages`);
   }
 }
@@ -54,7 +70,11 @@ export class CursorLoopError extends Error {
 /** DynamoDB left keys or items unprocessed after every retry. */
 export class StoreError extends Error {
   override readonly name = "StoreError";
-  constructor(readonly table: string, readonly operation: string, readonly remaining: number) {
+  constructor(
+    readonly table: string,
+    readonly operation: string,
+    readonly remaining: number,
+  ) {
     super(`${operation} on ${table} left ${remaining} unprocessed after retries`);
   }
 }
@@ -62,8 +82,16 @@ export class StoreError extends Error {
 /** Some messages could not be sent after retries; the input that produced them must fail. */
 export class FanOutError extends Error {
   override readonly name = "FanOutError";
-  constructor(readonly queueUrl: string, readonly failures: ReadonlyArray<{ id: string; code: string; senderFault: boolean }>) {
-    super(`${failures.length} message(s) to ${queueUrl} failed: ${failures.slice(0, 3).map((f) => `${f.id}:${f.code}`).join(", ")}`);
+  constructor(
+    readonly queueUrl: string,
+    readonly failures: ReadonlyArray<{ id: string; code: string; senderFault: boolean }>,
+  ) {
+    super(
+      `${failures.length} message(s) to ${queueUrl} failed: ${failures
+        .slice(0, 3)
+        .map((f) => `${f.id}:${f.code}`)
+        .join(", ")}`,
+    );
   }
 }
 

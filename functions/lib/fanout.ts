@@ -65,7 +65,8 @@ export class FanOut {
           const f = failed.get(p.entryId);
           if (!f) continue;
           // A sender fault (bad body, bad attribute) fails the same way every time.
-          if (f.SenderFault || attempt + 1 >= this.retry.maxAttempts) failures.push({ id: p.message.id, code: f.Code ?? "Unknown", senderFault: f.SenderFault ?? false });
+          if (f.SenderFault || attempt + 1 >= this.retry.maxAttempts)
+            failures.push({ id: p.message.id, code: f.Code ?? "Unknown", senderFault: f.SenderFault ?? false });
           else next.push(p);
         }
         pending = next;

@@ -58,7 +58,11 @@ export function createBranchesHandler(deps: HandlerDeps): (event: unknown, conte
   };
 }
 
-type RecordWork = (deps: CollectorDeps, record: SQSRecord, ctx: { deadline: number; logger: import("@aws-lambda-powertools/logger").Logger }) => Promise<StageSummary>;
+type RecordWork = (
+  deps: CollectorDeps,
+  record: SQSRecord,
+  ctx: { deadline: number; logger: import("@aws-lambda-powertools/logger").Logger },
+) => Promise<StageSummary>;
 
 /** The run id attribute, read before the body is parsed so even a poison message's logs can be followed. */
 function runIdOf(record: SQSRecord): string | undefined {

@@ -40,7 +40,11 @@ const utf8 = (s: string): number => Buffer.byteLength(s, "utf8");
 export function attributeValueSize(value: AttributeValue): number {
   if (value.S !== undefined) return utf8(value.S);
   if (value.N !== undefined) {
-    const digits = value.N.replace(/^-/, "").replace(/[eE].*$/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
+    const digits = value.N.replace(/^-/, "")
+      .replace(/[eE].*$/, "")
+      .replace(".", "")
+      .replace(/^0+/, "")
+      .replace(/0+$/, "");
     return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
   }
   if (value.B !== undefined) return value.B.byteLength;

@@ -18,7 +18,10 @@ import { createTelemetry, type Telemetry } from "./telemetry";
 export const TOKEN_MAX_AGE_SECONDS = 300;
 
 /** The source token from an SSM SecureString, cached by Powertools; none when no parameter is configured. */
-export function ssmTokenProvider(parameterName: string | undefined, get: (name: string) => Promise<string | undefined> = (name) => getParameter(name, { decrypt: true, maxAge: TOKEN_MAX_AGE_SECONDS })): TokenProvider | undefined {
+export function ssmTokenProvider(
+  parameterName: string | undefined,
+  get: (name: string) => Promise<string | undefined> = (name) => getParameter(name, { decrypt: true, maxAge: TOKEN_MAX_AGE_SECONDS }),
+): TokenProvider | undefined {
   if (parameterName === undefined) return undefined;
   return () => get(parameterName);
 }

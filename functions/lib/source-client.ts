@@ -164,7 +164,10 @@ export class SourceClient {
 
 class RetryableFailure extends Error {
   override readonly name = "RetryableFailure";
-  constructor(override readonly cause: Error, readonly retryAfterMs?: number) {
+  constructor(
+    override readonly cause: Error,
+    readonly retryAfterMs?: number,
+  ) {
     super(cause.message);
   }
 }

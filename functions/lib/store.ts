@@ -3,7 +3,14 @@
  * chunks, write only what changed in BatchWriteItem chunks, and retry whatever DynamoDB
  * leaves unprocessed with backoff.
  */
-import { BatchGetItemCommand, BatchWriteItemCommand, type BatchGetItemCommandOutput, type DynamoDBClient, type KeysAndAttributes, type WriteRequest } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  type BatchGetItemCommandOutput,
+  type DynamoDBClient,
+  type KeysAndAttributes,
+  type WriteRequest,
+} from "@aws-sdk/client-dynamodb";
 import { retrier, type Retrier, type RetryOptions } from "./backoff";
 import { chunk } from "./chunk";
 import { CONTENT_HASH_ATTRIBUTE } from "./contract";
@@ -74,9 +81,7 @@ export class TableWriter {
       else byKey.set(keyString(item, this.keys), item);
     }
     const stored = await this.storedHashes([...byKey.values()]);
-    const written = [...byKey.entries()]
-      .filter(([key, item]) => stored.get(key) !== stringAttribute(item, CONTENT_HASH_ATTRIBUTE))
-      .map(([, item]) => item);
+    const written = [...byKey.entries()].filter(([key, item]) => stored.get(key) !== stringAttribute(item, CONTENT_HASH_ATTRIBUTE)).map(([, item]) => item);
     await this.putAll(written);
     return { written, unchanged: byKey.size - written.length, tooLarge };
   }

@@ -60,7 +60,10 @@ const githubDeploy = new aws.iam.Role("github-deploy", {
 new aws.iam.RolePolicy("github-deploy", { role: githubDeploy.id, policy: json(scope.apply(deployPolicy)) });
 
 for (const deployment of DEFAULT_STACKS) {
-  new service.DeploymentSettings(`${deployment.stack}-deployment-settings`, deploymentSettings({ organization, repository, deployment, roleArn: pulumiRole.arn }));
+  new service.DeploymentSettings(
+    `${deployment.stack}-deployment-settings`,
+    deploymentSettings({ organization, repository, deployment, roleArn: pulumiRole.arn }),
+  );
 }
 
 export const pulumiDeployRoleArn = pulumiRole.arn;

@@ -83,7 +83,8 @@ export function deniesInsecureTransport(document: unknown): boolean {
   return (statementsOf(document) ?? []).some((statement) => {
     if (statement.Effect !== "Deny") return false;
     const principal = statement.Principal;
-    const everyone = principal === "*" || (typeof principal === "object" && principal !== null && list((principal as { AWS?: string | string[] }).AWS).includes("*"));
+    const everyone =
+      principal === "*" || (typeof principal === "object" && principal !== null && list((principal as { AWS?: string | string[] }).AWS).includes("*"));
     const allActions = list(statement.Action).some((action) => action === "*" || action === "sqs:*");
     const bool = statement.Condition?.Bool as Record<string, unknown> | undefined;
     return everyone && allActions && String(bool?.["aws:SecureTransport"]) === "false";

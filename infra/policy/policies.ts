@@ -4,7 +4,14 @@
  * Resources are matched by type token rather than by @pulumi/aws class so the pack
  * does not load the AWS SDK at all.
  */
-import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { visibilityTimeoutSeconds } from "../config";
 import { deniesInsecureTransport, isFullAccessManagedPolicy, wildcardProblems } from "./iam";
 import { known, ofType, pathOf, refersTo, stackOfUrn, TYPES } from "./resources";
@@ -25,17 +32,20 @@ export const noFullAccessManagedPolicies: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const arns: unknown[] = [];
-    if ([TYPES.rolePolicyAttachment, TYPES.policyAttachment, TYPES.userPolicyAttachment, TYPES.groupPolicyAttachment].includes(args.type as never)) arns.push(known(() => args.props.policyArn));
+    if ([TYPES.rolePolicyAttachment, TYPES.policyAttachment, TYPES.userPolicyAttachment, TYPES.groupPolicyAttachment].includes(args.type as never))
+      arns.push(known(() => args.props.policyArn));
     if (args.type === TYPES.role) arns.push(...((known(() => args.props.managedPolicyArns) as unknown[] | undefined) ?? []));
     for (const arn of arns) {
-      if (typeof arn === "string" && isFullAccessManagedPolicy(arn)) report(`managed policy ${arn} grants a whole service or more; grant the exact actions on the exact resources instead`);
+      if (typeof arn === "string" && isFullAccessManagedPolicy(arn))
+        report(`managed policy ${arn} grants a whole service or more; grant the exact actions on the exact resources instead`);
     }
   },
 };
 
 export const noWildcardIam: ResourceValidationPolicy = {
   name: "iam-no-wildcards",
-  description: 'IAM policies allow no wildcard action ("*" or "service:*"), no NotAction/NotResource and no "*" resource, except actions AWS only authorises on "*" (cloudwatch:PutMetricData with a namespace condition, X-Ray uploads).',
+  description:
+    'IAM policies allow no wildcard action ("*" or "service:*"), no NotAction/NotResource and no "*" resource, except actions AWS only authorises on "*" (cloudwatch:PutMetricData with a namespace condition, X-Ray uploads).',
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const documents: unknown[] = [];
@@ -67,7 +77,8 @@ export const queuesTlsOnly: StackValidationPolicy = {
     for (const queue of ofType(args.resources, TYPES.queue)) {
       const attached = policies.filter((policy) => refersTo(policy, "queueUrl", queue, ["url", "id"]));
       const documents = [...attached.map((policy) => policy.props.policy), queue.props.policy].filter((d) => d !== undefined);
-      if (!documents.some(deniesInsecureTransport)) report(`queue ${queue.name} has no policy denying access without TLS (aws:SecureTransport false)`, queue.urn);
+      if (!documents.some(deniesInsecureTransport))
+        report(`queue ${queue.name} has no policy denying access without TLS (aws:SecureTransport false)`, queue.urn);
     }
   },
 };
@@ -89,7 +100,8 @@ export const prodTablesProtected: ResourceValidationPolicy = {
     const stack = stackOfUrn(args.urn);
     const { protectedStacks } = args.getConfig<TableProtectionConfig>();
     if (!(protectedStacks ?? ["prod"]).includes(stack)) return;
-    if (pathOf(props, ["pointInTimeRecovery", "enabled"]) !== true) report(`table on stack ${stack} has no point-in-time recovery: set pointInTimeRecovery.enabled`);
+    if (pathOf(props, ["pointInTimeRecovery", "enabled"]) !== true)
+      report(`table on stack ${stack} has no point-in-time recovery: set pointInTimeRecovery.enabled`);
     if (props.deletionProtectionEnabled !== true) report(`table on stack ${stack} has no deletion protection: set deletionProtectionEnabled`);
   }),
 };
@@ -107,7 +119,8 @@ function queueOf(mapping: PolicyResource, queues: PolicyResource[]): PolicyResou
 
 export const visibilityCoversRetries: StackValidationPolicy = {
   name: "sqs-visibility-six-times-consumer-timeout",
-  description: "A queue feeding a Lambda function has a visibility timeout of at least 6 x the function's timeout plus the batching window, as AWS advises for SQS event sources.",
+  description:
+    "A queue feeding a Lambda function has a visibility timeout of at least 6 x the function's timeout plus the batching window, as AWS advises for SQS event sources.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const functions = ofType(args.resources, TYPES.function);
@@ -121,7 +134,10 @@ export const visibilityCoversRetries: StackValidationPolicy = {
       const visibility = (queue.props.visibilityTimeoutSeconds as number | undefined) ?? DEFAULT_VISIBILITY_TIMEOUT;
       const required = visibilityTimeoutSeconds(timeout, window);
       if (visibility < required) {
-        report(`queue ${queue.name} has a visibility timeout of ${visibility} s, below 6 x ${fn.name}'s timeout (${timeout} s) + batching window (${window} s) = ${required} s`, queue.urn);
+        report(
+          `queue ${queue.name} has a visibility timeout of ${visibility} s, below 6 x ${fn.name}'s timeout (${timeout} s) + batching window (${window} s) = ${required} s`,
+          queue.urn,
+        );
       }
     }
   },
@@ -129,7 +145,8 @@ export const visibilityCoversRetries: StackValidationPolicy = {
 
 export const reportBatchItemFailures: ResourceValidationPolicy = {
   name: "lambda-esm-report-batch-item-failures",
-  description: "Every SQS event source mapping reports partial batch failures (functionResponseTypes includes ReportBatchItemFailures), so one bad message does not send its whole batch back.",
+  description:
+    "Every SQS event source mapping reports partial batch failures (functionResponseTypes includes ReportBatchItemFailures), so one bad message does not send its whole batch back.",
   enforcementLevel: "mandatory",
   validateResource: forType(TYPES.eventSourceMapping, (props, _args, report) => {
     // Unknown in a preview of a new queue; every mapping of this project reads SQS.
@@ -144,7 +161,8 @@ export const reportBatchItemFailures: ResourceValidationPolicy = {
 export const REQUIRED_ALARM_METRICS = ["Errors", "Duration", "Throttles"] as const;
 
 function alarmMetrics(alarm: PolicyResource, fn: PolicyResource): string[] {
-  const single = alarm.props.namespace === "AWS/Lambda" && refersTo(alarm, "dimensions", fn, ["name"], ["FunctionName"]) ? [alarm.props.metricName as string] : [];
+  const single =
+    alarm.props.namespace === "AWS/Lambda" && refersTo(alarm, "dimensions", fn, ["name"], ["FunctionName"]) ? [alarm.props.metricName as string] : [];
   const queries = ((alarm.props.metricQueries as Props[] | undefined) ?? [])
     .map((query) => query.metric as Props | undefined)
     .filter((metric): metric is Props => metric?.namespace === "AWS/Lambda" && pathOf(metric, ["dimensions", "FunctionName"]) === fn.props.name)
@@ -194,7 +212,10 @@ export const collectorsObservable: StackValidationPolicy = {
     const alarms = ofType(args.resources, TYPES.metricAlarm);
     for (const fn of ofType(args.resources, TYPES.function)) {
       if (!hasDeadLetterDestination(fn, args.resources)) {
-        report(`function ${fn.name} has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations`, fn.urn);
+        report(
+          `function ${fn.name} has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations`,
+          fn.urn,
+        );
       }
       const covered = new Set(alarms.flatMap((alarm) => alarmMetrics(alarm, fn)));
       const missing = REQUIRED_ALARM_METRICS.filter((metric) => !covered.has(metric));

@@ -71,7 +71,12 @@ function fakeUuid(seed: string): string {
 }
 
 /** Computed attributes per resource type, shaped like the real service's. */
-function computeState(type: string, name: string, inputs: Record<string, any>, ctx: { stack: string; region: string; account: string; stackReferences: Record<string, Record<string, unknown>> }): Computed {
+function computeState(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+  ctx: { stack: string; region: string; account: string; stackReferences: Record<string, Record<string, unknown>> },
+): Computed {
   const { region, account } = ctx;
   const physical = (key = "name"): string => (typeof inputs[key] === "string" && inputs[key] !== "" ? inputs[key] : physicalName(ctx.stack, type, name));
   switch (type) {
@@ -84,7 +89,16 @@ function computeState(type: string, name: string, inputs: Record<string, any>, c
     case "aws:dynamodb/table:Table": {
       const n = physical();
       const arn = `arn:aws:dynamodb:${region}:${account}:table/${n}`;
-      return { id: n, state: { ...inputs, name: n, arn, streamArn: inputs.streamEnabled ? `${arn}/stream/2024-01-01T00:00:00.000` : undefined, streamLabel: "2024-01-01T00:00:00.000" } };
+      return {
+        id: n,
+        state: {
+          ...inputs,
+          name: n,
+          arn,
+          streamArn: inputs.streamEnabled ? `${arn}/stream/2024-01-01T00:00:00.000` : undefined,
+          streamLabel: "2024-01-01T00:00:00.000",
+        },
+      };
     }
     case "aws:sqs/queue:Queue": {
       const n = physical();
@@ -98,18 +112,42 @@ function computeState(type: string, name: string, inputs: Record<string, any>, c
       const arn = `arn:aws:lambda:${region}:${account}:function:${n}`;
       return {
         id: n,
-        state: { ...inputs, name: n, arn, qualifiedArn: `${arn}:$LATEST`, version: "$LATEST", invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations` },
+        state: {
+          ...inputs,
+          name: n,
+          arn,
+          qualifiedArn: `${arn}:$LATEST`,
+          version: "$LATEST",
+          invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+        },
       };
     }
     case "aws:lambda/eventSourceMapping:EventSourceMapping": {
       const uuid = fakeUuid(`${ctx.stack}/${name}`);
-      return { id: uuid, state: { ...inputs, uuid, arn: `arn:aws:lambda:${region}:${account}:event-source-mapping:${uuid}`, functionArn: inputs.functionName, state: inputs.enabled === false ? "Disabled" : "Enabled" } };
+      return {
+        id: uuid,
+        state: {
+          ...inputs,
+          uuid,
+          arn: `arn:aws:lambda:${region}:${account}:event-source-mapping:${uuid}`,
+          functionArn: inputs.functionName,
+          state: inputs.enabled === false ? "Disabled" : "Enabled",
+        },
+      };
     }
     case "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
       return { id: String(inputs.functionName), state: { ...inputs } };
     case "aws:iam/role:Role": {
       const n = physical();
-      return { id: n, state: { ...inputs, name: n, arn: `arn:aws:iam::${account}:role/${n}`, uniqueId: `AROA${createHash("sha256").update(n).digest("hex").slice(0, 17).toUpperCase()}` } };
+      return {
+        id: n,
+        state: {
+          ...inputs,
+          name: n,
+          arn: `arn:aws:iam::${account}:role/${n}`,
+          uniqueId: `AROA${createHash("sha256").update(n).digest("hex").slice(0, 17).toUpperCase()}`,
+        },
+      };
     }
     case "aws:iam/rolePolicy:RolePolicy": {
       const n = physical();

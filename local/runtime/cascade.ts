@@ -86,7 +86,9 @@ export class LocalCascade {
     const stackConfig = loadStackConfig(options.stack, { overrides: options.config });
     const role = stackConfig.config["cascading-etl:stackRole"] ?? "all";
     if (role !== "all") {
-      throw new Error(`stack ${options.stack} is the ${role} half of a split pair (stackRole ${role}); the local runtime runs a whole pipeline, so use a stack with stackRole all, such as dev or prod`);
+      throw new Error(
+        `stack ${options.stack} is the ${role} half of a split pair (stackRole ${role}); the local runtime runs a whole pipeline, so use a stack with stackRole all, such as dev or prod`,
+      );
     }
     const program = await recordProgram({ stack: options.stack, overrides: { ...options.config, sourceApiToken: LOCAL_SOURCE_TOKEN } });
     const topology = topologyOf(program.resources);
@@ -180,8 +182,18 @@ export class LocalCascade {
       scale: this.options.scale,
       seed: this.options.seed,
       faults: this.options.faults,
-      source: { branches: served.branches.length, salespersons: served.salespersons.length, sales: served.sales.length, invalid: STAGES.reduce((sum, stage) => sum + served.invalid[stage].length, 0) },
-      tables: { branches: census.tables.branches.length, salespersons: census.tables.salespersons.length, sales: census.tables.sales.length, rejects: census.rejects.length },
+      source: {
+        branches: served.branches.length,
+        salespersons: served.salespersons.length,
+        sales: served.sales.length,
+        invalid: STAGES.reduce((sum, stage) => sum + served.invalid[stage].length, 0),
+      },
+      tables: {
+        branches: census.tables.branches.length,
+        salespersons: census.tables.salespersons.length,
+        sales: census.tables.sales.length,
+        rejects: census.rejects.length,
+      },
       dlq: STAGES.reduce((sum, stage) => sum + census.deadLetterCounts[stage], 0),
       lost: verdict.lost,
       duplicates: verdict.duplicates,
@@ -242,7 +254,16 @@ export class LocalCascade {
     const stages = Object.fromEntries(
       this.stages.map((stage, index) => {
         const totals = this.metrics.get(stage.name) ?? {};
-        return [stage.name, { invocations: stage.fn.stats.invocations, written: totals[METRICS.written] ?? 0, rejected: totals[METRICS.rejected] ?? 0, sent: totals[METRICS.sent] ?? 0, queued: depths[index] }];
+        return [
+          stage.name,
+          {
+            invocations: stage.fn.stats.invocations,
+            written: totals[METRICS.written] ?? 0,
+            rejected: totals[METRICS.rejected] ?? 0,
+            sent: totals[METRICS.sent] ?? 0,
+            queued: depths[index],
+          },
+        ];
       }),
     ) as Progress["stages"];
     return { elapsedMs: Date.now() - started, stages };
@@ -279,8 +300,11 @@ export class LocalCascade {
       if (!table) throw new Error(`the plan has no ${kind} table`);
       return table.name;
     };
-    const ids = async (kind: "branches" | "salespersons" | "sales") => (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map((item) => item[TABLE_KEYS[kind].hashKey]);
-    const rejects = (await scanAttribute(this.aws.dynamodb, tableName("rejects"), [TABLE_KEYS.rejects.hashKey, TABLE_KEYS.rejects.rangeKey, REJECT_ATTRIBUTES.reason])).map((item) => ({
+    const ids = async (kind: "branches" | "salespersons" | "sales") =>
+      (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map((item) => item[TABLE_KEYS[kind].hashKey]);
+    const rejects = (
+      await scanAttribute(this.aws.dynamodb, tableName("rejects"), [TABLE_KEYS.rejects.hashKey, TABLE_KEYS.rejects.rangeKey, REJECT_ATTRIBUTES.reason])
+    ).map((item) => ({
       stage: item[TABLE_KEYS.rejects.hashKey],
       sourceId: item[TABLE_KEYS.rejects.rangeKey],
       reason: item[REJECT_ATTRIBUTES.reason],
@@ -298,6 +322,12 @@ export class LocalCascade {
         else if (stage.name === "sales" && typeof body?.employeeId === "string") deadLetters.employeeIds.push(body.employeeId);
       }
     }
-    return { tables: { branches: await ids("branches"), salespersons: await ids("salespersons"), sales: await ids("sales") }, rejects, deadLetters, deadLetterCounts, schedule };
+    return {
+      tables: { branches: await ids("branches"), salespersons: await ids("salespersons"), sales: await ids("sales") },
+      rejects,
+      deadLetters,
+      deadLetterCounts,
+      schedule,
+    };
   }
 }

@@ -11,7 +11,12 @@ export async function scanAttribute(dynamodb: DynamoDBClient, tableName: string,
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb.send(
-      new ScanCommand({ TableName: tableName, ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(", "), ExpressionAttributeNames: Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name])), ExclusiveStartKey: startKey as never }),
+      new ScanCommand({
+        TableName: tableName,
+        ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(", "),
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name])),
+        ExclusiveStartKey: startKey as never,
+      }),
     );
     for (const item of page.Items ?? []) items.push(Object.fromEntries(attributes.map((name) => [name, item[name]?.S ?? item[name]?.N ?? ""])));
     startKey = page.LastEvaluatedKey;
@@ -26,7 +31,9 @@ export async function scanAttribute(dynamodb: DynamoDBClient, tableName: string,
  * the in-flight ones and adding ApproximateNumberOfMessagesNotVisible would count them twice.
  */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"] }),
+  );
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
 }
 
@@ -44,7 +51,12 @@ export async function peekAll(sqs: SQSClient, queueUrl: string): Promise<Message
   }
   const messages = [...seen.values()];
   for (const part of chunk(messages, 10)) {
-    await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: part.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })) }));
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: part.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })),
+      }),
+    );
   }
   return messages;
 }

@@ -79,7 +79,8 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
   // Work is covered by a DLQ when the message that would have carried it, or any
   // ancestor's, is there.
   const branchCovered = (branchId: string | undefined) => wholeRunDeadLettered || (branchId !== undefined && deadBranches.has(branchId));
-  const employeeCovered = (employeeId: string | undefined) => branchCovered(served.branchOfEmployee.get(employeeId ?? "")) || (employeeId !== undefined && deadEmployees.has(employeeId));
+  const employeeCovered = (employeeId: string | undefined) =>
+    branchCovered(served.branchOfEmployee.get(employeeId ?? "")) || (employeeId !== undefined && deadEmployees.has(employeeId));
   const coveredByDeadLetter = (stage: StageName, id: string): boolean => {
     if (stage === "branches") return wholeRunDeadLettered;
     if (stage === "salespersons") return branchCovered(served.branchOfEmployee.get(id));
@@ -97,7 +98,11 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
       return;
     }
     lost += 1;
-    note(reason === undefined ? `${stage} ${id}: served, but not in its table, rejects or a DLQ` : `${stage} ${id}: ${validity === "valid" ? "a valid" : "an invalid"} record, but rejected as ${reason}`);
+    note(
+      reason === undefined
+        ? `${stage} ${id}: served, but not in its table, rejects or a DLQ`
+        : `${stage} ${id}: ${validity === "valid" ? "a valid" : "an invalid"} record, but rejected as ${reason}`,
+    );
   };
   for (const id of new Set(served.branches)) account("branches", id, "valid", stored.branches.has(id));
   for (const id of new Set(served.salespersons)) account("salespersons", id, "valid", stored.salespersons.has(id));

@@ -22,7 +22,10 @@ function flushOutput() {
   flushScheduled = false;
   const newline = pending.lastIndexOf("\n");
   if (newline < 0) return;
-  const lines = pending.slice(0, newline).split("\n").filter((line) => line.length > 0);
+  const lines = pending
+    .slice(0, newline)
+    .split("\n")
+    .filter((line) => line.length > 0);
   pending = pending.slice(newline + 1);
   if (lines.length > 0) parentPort.postMessage({ type: "output", lines });
 }

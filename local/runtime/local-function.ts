@@ -31,8 +31,7 @@ export interface ErrorDescription {
 }
 
 export type InvokeOutcome =
-  | { ok: true; result: unknown; durationMs: number; output: string[] }
-  | { ok: false; error: ErrorDescription; durationMs: number; output: string[] };
+  { ok: true; result: unknown; durationMs: number; output: string[] } | { ok: false; error: ErrorDescription; durationMs: number; output: string[] };
 
 export interface FunctionStats {
   invocations: number;

@@ -43,7 +43,13 @@ export function rateMillis(expression: string): number | undefined {
 }
 
 /** The record Lambda sends to an on-failure destination after the last retry. */
-export function invocationRecord(functionArn: string, event: unknown, attempts: number, error: { name: string; message: string }, now: Date): Record<string, unknown> {
+export function invocationRecord(
+  functionArn: string,
+  event: unknown,
+  attempts: number,
+  error: { name: string; message: string },
+  now: Date,
+): Record<string, unknown> {
   return {
     version: "1.0",
     timestamp: now.toISOString(),

@@ -57,8 +57,12 @@ async function createTables(aws: EmbeddedAws, topology: Topology): Promise<void>
     if (table.rangeKey) keySchema.push({ AttributeName: table.rangeKey, KeyType: "RANGE" });
     const keyNames = new Set(keySchema.map((key) => key.AttributeName));
     // DynamoDB refuses attribute definitions that no key uses.
-    const definitions = table.attributes.filter((attribute) => keyNames.has(attribute.name)).map((attribute) => ({ AttributeName: attribute.name, AttributeType: attribute.type as "S" | "N" | "B" }));
-    await aws.dynamodb.send(new CreateTableCommand({ TableName: table.name, KeySchema: keySchema, AttributeDefinitions: definitions, BillingMode: "PAY_PER_REQUEST" }));
+    const definitions = table.attributes
+      .filter((attribute) => keyNames.has(attribute.name))
+      .map((attribute) => ({ AttributeName: attribute.name, AttributeType: attribute.type as "S" | "N" | "B" }));
+    await aws.dynamodb.send(
+      new CreateTableCommand({ TableName: table.name, KeySchema: keySchema, AttributeDefinitions: definitions, BillingMode: "PAY_PER_REQUEST" }),
+    );
   }
 }
 
@@ -88,14 +92,22 @@ async function createQueues(aws: EmbeddedAws, topology: Topology): Promise<Local
 
 async function putParameters(aws: EmbeddedAws, topology: Topology): Promise<void> {
   for (const parameter of topology.parameters) {
-    await aws.ssm.send(new PutParameterCommand({ Name: parameter.name, Type: parameter.type as "String" | "SecureString" | "StringList", Value: parameter.value, Overwrite: true }));
+    await aws.ssm.send(
+      new PutParameterCommand({
+        Name: parameter.name,
+        Type: parameter.type as "String" | "SecureString" | "StringList",
+        Value: parameter.value,
+        Overwrite: true,
+      }),
+    );
   }
 }
 
 async function archiveDirectory(code: unknown, functionName: string): Promise<string> {
   // A FileArchive's path is a promise in the SDK object the mocks hand over (DESIGN.md §4).
   const archivePath = await (code as { path?: Promise<string> | string } | undefined)?.path;
-  if (typeof archivePath !== "string") throw new TopologyError(`function ${functionName} is not deployed from a directory archive, which the local runtime loads`);
+  if (typeof archivePath !== "string")
+    throw new TopologyError(`function ${functionName} is not deployed from a directory archive, which the local runtime loads`);
   return archivePath;
 }
 
@@ -113,8 +125,17 @@ export async function realise(aws: EmbeddedAws, topology: Topology, options: Rea
   const functionById = new Map<string, LocalFunction>();
   for (const spec of topology.functions) {
     const { file, exportName } = handlerLocation(spec.handler, await archiveDirectory(spec.code, spec.name));
-    const environment = localEnvironment(spec.environment, { replacements, sourceBaseUrl: options.sourceBaseUrl, awsEnvironment: aws.env(), functionName: spec.name, memoryMb: spec.memoryMb });
-    const fn = new LocalFunction({ name: spec.name, arn: spec.arn, file, exportName, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb, environment }, (lines) => options.onOutput(spec.name, lines));
+    const environment = localEnvironment(spec.environment, {
+      replacements,
+      sourceBaseUrl: options.sourceBaseUrl,
+      awsEnvironment: aws.env(),
+      functionName: spec.name,
+      memoryMb: spec.memoryMb,
+    });
+    const fn = new LocalFunction(
+      { name: spec.name, arn: spec.arn, file, exportName, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb, environment },
+      (lines) => options.onOutput(spec.name, lines),
+    );
     functions.push(fn);
     functionById.set(spec.name, fn);
     functionById.set(spec.arn, fn);

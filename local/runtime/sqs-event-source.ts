@@ -67,7 +67,13 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
     messageAttributes: Object.fromEntries(
       Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
         name,
-        { stringValue: value.StringValue, binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString("base64") : undefined, stringListValues: [], binaryListValues: [], dataType: value.DataType ?? "String" },
+        {
+          stringValue: value.StringValue,
+          binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString("base64") : undefined,
+          stringListValues: [],
+          binaryListValues: [],
+          dataType: value.DataType ?? "String",
+        },
       ]),
     ),
     md5OfBody: message.MD5OfBody ?? "",
@@ -139,7 +145,9 @@ export class SqsEventSourceMapping {
         consecutiveErrors += 1;
         await this.giveBack(batch.filter((message) => !settled.has(message.MessageId ?? ""))).catch(() => undefined);
         if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
-          this.stoppedBy = new Error(`the event source mapping for ${this.spec.queueArn} stopped after ${consecutiveErrors} failed polls: ${(error as Error).message}`);
+          this.stoppedBy = new Error(
+            `the event source mapping for ${this.spec.queueArn} stopped after ${consecutiveErrors} failed polls: ${(error as Error).message}`,
+          );
           return;
         }
         await this.pause(ERROR_BACKOFF_MS * consecutiveErrors);
@@ -183,10 +191,13 @@ export class SqsEventSourceMapping {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(() => {
-        this.abort.signal.removeEventListener("abort", stop);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          this.abort.signal.removeEventListener("abort", stop);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       this.abort.signal.addEventListener("abort", stop, { once: true });
     });
   }
@@ -229,9 +240,13 @@ export class SqsEventSourceMapping {
   private async remove(messages: Message[]): Promise<void> {
     for (const part of chunk(messages, SQS_MAX_MESSAGES)) {
       const response = await this.sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: this.spec.queueUrl, Entries: part.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.spec.queueUrl,
+          Entries: part.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
       );
-      if (response.Failed && response.Failed.length > 0) throw new Error(`could not delete ${response.Failed.length} processed messages from ${this.spec.queueUrl}: ${response.Failed[0].Message}`);
+      if (response.Failed && response.Failed.length > 0)
+        throw new Error(`could not delete ${response.Failed.length} processed messages from ${this.spec.queueUrl}: ${response.Failed[0].Message}`);
       this.stats.deleted += part.length;
     }
   }

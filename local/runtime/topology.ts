@@ -169,7 +169,10 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
 
   const queues = ofType(RESOURCE_TYPES.queue).map((resource): QueueSpec => {
     const url = requireString(resource, "url");
-    const redrive = parseJson<{ deadLetterTargetArn: string; maxReceiveCount: number }>(value(resource, "redrivePolicy"), `redrivePolicy of queue ${resource.name}`);
+    const redrive = parseJson<{ deadLetterTargetArn: string; maxReceiveCount: number }>(
+      value(resource, "redrivePolicy"),
+      `redrivePolicy of queue ${resource.name}`,
+    );
     return {
       logicalName: resource.name,
       name: requireString(resource, "name"),
@@ -223,7 +226,12 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
 
   const schedules = ofType(RESOURCE_TYPES.schedule).map((resource): ScheduleSpec => {
     const target = value(resource, "target") as
-      | { arn?: string; input?: string; retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number }; deadLetterConfig?: { arn?: string } }
+      | {
+          arn?: string;
+          input?: string;
+          retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
+          deadLetterConfig?: { arn?: string };
+        }
       | undefined;
     if (!target?.arn) throw new TopologyError(`${resource.type} ${resource.name} has no target arn`);
     return {
@@ -258,19 +266,25 @@ function checkReferences(topology: Topology): void {
   const queueArns = new Set(topology.queues.map((queue) => queue.arn));
   const functionIds = new Set(topology.functions.flatMap((fn) => [fn.name, fn.arn]));
   for (const queue of topology.queues) {
-    if (queue.redrive && !queueArns.has(queue.redrive.deadLetterTargetArn)) throw new TopologyError(`queue ${queue.name} redrives to ${queue.redrive.deadLetterTargetArn}, which the plan does not create`);
+    if (queue.redrive && !queueArns.has(queue.redrive.deadLetterTargetArn))
+      throw new TopologyError(`queue ${queue.name} redrives to ${queue.redrive.deadLetterTargetArn}, which the plan does not create`);
   }
   for (const mapping of topology.mappings) {
-    if (!queueArns.has(mapping.queueArn)) throw new TopologyError(`event source mapping ${mapping.logicalName} reads ${mapping.queueArn}, which the plan does not create`);
-    if (!functionIds.has(mapping.functionName)) throw new TopologyError(`event source mapping ${mapping.logicalName} invokes ${mapping.functionName}, which the plan does not create`);
+    if (!queueArns.has(mapping.queueArn))
+      throw new TopologyError(`event source mapping ${mapping.logicalName} reads ${mapping.queueArn}, which the plan does not create`);
+    if (!functionIds.has(mapping.functionName))
+      throw new TopologyError(`event source mapping ${mapping.logicalName} invokes ${mapping.functionName}, which the plan does not create`);
   }
   for (const config of topology.asyncInvokeConfigs) {
     if (!functionIds.has(config.functionName)) throw new TopologyError(`invoke config for ${config.functionName} names a function the plan does not create`);
-    if (config.onFailureArn && !queueArns.has(config.onFailureArn)) throw new TopologyError(`invoke config for ${config.functionName} sends failures to ${config.onFailureArn}, which the plan does not create`);
+    if (config.onFailureArn && !queueArns.has(config.onFailureArn))
+      throw new TopologyError(`invoke config for ${config.functionName} sends failures to ${config.onFailureArn}, which the plan does not create`);
   }
   for (const schedule of topology.schedules) {
-    if (!functionIds.has(schedule.functionArn)) throw new TopologyError(`schedule ${schedule.logicalName} targets ${schedule.functionArn}, which the plan does not create`);
-    if (schedule.deadLetterArn && !queueArns.has(schedule.deadLetterArn)) throw new TopologyError(`schedule ${schedule.logicalName} dead-letters to ${schedule.deadLetterArn}, which the plan does not create`);
+    if (!functionIds.has(schedule.functionArn))
+      throw new TopologyError(`schedule ${schedule.logicalName} targets ${schedule.functionArn}, which the plan does not create`);
+    if (schedule.deadLetterArn && !queueArns.has(schedule.deadLetterArn))
+      throw new TopologyError(`schedule ${schedule.logicalName} dead-letters to ${schedule.deadLetterArn}, which the plan does not create`);
   }
 }
 

@@ -60,8 +60,42 @@ export interface Dataset {
 
 const BRANCH_NAMES = ["Scranton", "Stamford", "Nashua", "Utica", "Albany", "Buffalo", "Akron", "Camden", "Yonkers", "Rochester", "Syracuse", "Binghamton"];
 const REGIONS = ["Northeast", "Mid-Atlantic", "New England", "Great Lakes"];
-const FIRST = ["Jim", "Pam", "Dwight", "Stanley", "Phyllis", "Andy", "Karen", "Oscar", "Angela", "Kevin", "Meredith", "Creed", "Ryan", "Kelly", "Toby", "Darryl"];
-const LAST = ["Halpert", "Beesly", "Schrute", "Hudson", "Vance", "Bernard", "Filippelli", "Martinez", "Martin", "Malone", "Palmer", "Bratton", "Howard", "Kapoor", "Flenderson", "Philbin"];
+const FIRST = [
+  "Jim",
+  "Pam",
+  "Dwight",
+  "Stanley",
+  "Phyllis",
+  "Andy",
+  "Karen",
+  "Oscar",
+  "Angela",
+  "Kevin",
+  "Meredith",
+  "Creed",
+  "Ryan",
+  "Kelly",
+  "Toby",
+  "Darryl",
+];
+const LAST = [
+  "Halpert",
+  "Beesly",
+  "Schrute",
+  "Hudson",
+  "Vance",
+  "Bernard",
+  "Filippelli",
+  "Martinez",
+  "Martin",
+  "Malone",
+  "Palmer",
+  "Bratton",
+  "Howard",
+  "Kapoor",
+  "Flenderson",
+  "Philbin",
+];
 const OTHER_OCCUPATIONS = ["accountant", "receptionist", "warehouse", "customer service", "human resources", "quality assurance"];
 
 const HOUR = 3_600_000;
@@ -110,7 +144,9 @@ export function generateDataset(options: DatasetOptions): Dataset {
         branchId: id,
         salesperson,
         valid: eValid,
-        body: eValid ? { id: employeeId, branchID: id, name: employeeName, occupation, hiredOn } : { id: employeeId, branchID: id, name: employeeName, occupation, hiredOn: 20_070_401 },
+        body: eValid
+          ? { id: employeeId, branchID: id, name: employeeName, occupation, hiredOn }
+          : { id: employeeId, branchID: id, name: employeeName, occupation, hiredOn: 20_070_401 },
       });
       if (occupation !== "salesperson") continue;
 
@@ -124,7 +160,13 @@ export function generateDataset(options: DatasetOptions): Dataset {
         const soldAt = ref - Math.floor(age / 1000) * 1000;
         const amount = Math.round((50 + sr() * 4_950) * 100) / 100 + rev(saleId);
         const sValid = !isInvalid(options, saleId);
-        const body: Record<string, Json> = { id: saleId, salespersonsID: employeeId, amount: sValid ? amount : `${amount} USD`, currency: "USD", soldAt: new Date(soldAt).toISOString() };
+        const body: Record<string, Json> = {
+          id: saleId,
+          salespersonsID: employeeId,
+          amount: sValid ? amount : `${amount} USD`,
+          currency: "USD",
+          soldAt: new Date(soldAt).toISOString(),
+        };
         if (options.oversizedIds?.includes(saleId)) body.note = "x".repeat(420 * 1024);
         dataset.sales.push({ id: saleId, employeeId, soldAt, valid: sValid, body });
       }

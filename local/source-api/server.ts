@@ -105,7 +105,11 @@ function resolveScale(scale: SourceApiOptions["scale"]): Scale {
   return { ...scale };
 }
 
-const json = (status: number, value: unknown, headers: Record<string, string> = {}): Page => ({ status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(value) });
+const json = (status: number, value: unknown, headers: Record<string, string> = {}): Page => ({
+  status,
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(value),
+});
 
 const encodeCursor = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
 function decodeCursor(cursor: string | null): number | undefined {
@@ -128,7 +132,15 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
   let faults: FaultOptions = options.faults ?? {};
   let cached: Dataset | undefined;
   const dataset = (): Dataset =>
-    (cached ??= generateDataset({ seed, scale, referenceTime, invalidRate: options.invalidRate, invalidIds: options.invalidIds, oversizedIds: options.oversizedIds, revisions }));
+    (cached ??= generateDataset({
+      seed,
+      scale,
+      referenceTime,
+      invalidRate: options.invalidRate,
+      invalidIds: options.invalidIds,
+      oversizedIds: options.oversizedIds,
+      revisions,
+    }));
 
   const served: Record<Endpoint, { valid: Set<string>; invalid: Set<string> }> = {
     branches: { valid: new Set(), invalid: new Set() },

@@ -19,7 +19,13 @@ const ROOT = path.resolve(__dirname, "..", "..");
 function assertConserved(report: Pick<RunReport, "ok" | "source" | "tables" | "dlq" | "lost" | "duplicates">): void {
   assert.deepEqual(
     { ok: report.ok, tables: report.tables, dlq: report.dlq, lost: report.lost, duplicates: report.duplicates },
-    { ok: true, tables: { branches: report.source.branches, salespersons: report.source.salespersons, sales: report.source.sales, rejects: report.source.invalid }, dlq: 0, lost: 0, duplicates: 0 },
+    {
+      ok: true,
+      tables: { branches: report.source.branches, salespersons: report.source.salespersons, sales: report.source.sales, rejects: report.source.invalid },
+      dlq: 0,
+      lost: 0,
+      duplicates: 0,
+    },
   );
 }
 
@@ -27,14 +33,35 @@ describe("cascade run, end to end", function () {
   this.timeout(180_000);
 
   it("`cascade run --json` conserves every record and ends with the JSON summary", async () => {
-    const { stdout } = await run(process.execPath, [path.join(ROOT, "bin", "cascade.js"), "run", "--json", "--seed", "7"], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(process.execPath, [path.join(ROOT, "bin", "cascade.js"), "run", "--json", "--seed", "7"], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const lines = stdout.trim().split("\n");
     const report = JSON.parse(lines[lines.length - 1]) as RunReport;
     assertConserved(report);
     // The fields scripts rely on (README, "Commands").
     assert.deepEqual(
-      { ok: typeof report.ok, source: Object.keys(report.source).slice(0, 3), tables: Object.keys(report.tables), dlq: typeof report.dlq, lost: typeof report.lost, duplicates: typeof report.duplicates, durationMs: typeof report.durationMs, requests: Object.keys(report.requests).slice(0, 2) },
-      { ok: "boolean", source: ["branches", "salespersons", "sales"], tables: ["branches", "salespersons", "sales", "rejects"], dlq: "number", lost: "number", duplicates: "number", durationMs: "number", requests: ["dynamodb", "sqs"] },
+      {
+        ok: typeof report.ok,
+        source: Object.keys(report.source).slice(0, 3),
+        tables: Object.keys(report.tables),
+        dlq: typeof report.dlq,
+        lost: typeof report.lost,
+        duplicates: typeof report.duplicates,
+        durationMs: typeof report.durationMs,
+        requests: Object.keys(report.requests).slice(0, 2),
+      },
+      {
+        ok: "boolean",
+        source: ["branches", "salespersons", "sales"],
+        tables: ["branches", "salespersons", "sales", "rejects"],
+        dlq: "number",
+        lost: "number",
+        duplicates: "number",
+        durationMs: "number",
+        requests: ["dynamodb", "sqs"],
+      },
     );
     assert.deepEqual({ seed: report.seed, scale: report.scale, stack: report.stack }, { seed: 7, scale: "small", stack: "dev" });
     assert.equal(report.source.branches, 4);
@@ -69,7 +96,10 @@ describe("cascade run, end to end", function () {
     it("writes nothing the second time over unchanged data", () => {
       assertConserved(second);
       for (const stage of STAGES) {
-        assert.deepEqual({ stage, written: second.stages[stage].written, unchanged: second.stages[stage].unchanged }, { stage, written: 0, unchanged: first.stages[stage].written });
+        assert.deepEqual(
+          { stage, written: second.stages[stage].written, unchanged: second.stages[stage].unchanged },
+          { stage, written: 0, unchanged: first.stages[stage].written },
+        );
       }
       assert.deepEqual(second.tables, first.tables);
     });
@@ -89,13 +119,24 @@ describe("cascade run, end to end", function () {
 
     it("dead-letters that branch's message after maxReceiveCount attempts and still conserves the rest", () => {
       assert.deepEqual(
-        { ok: first.ok, lost: first.lost, dlq: first.dlq, inDlq: STAGES.map((stage) => first.stages[stage].inDlq), salespersonInvocationErrors: first.stages.salespersons.errors },
+        {
+          ok: first.ok,
+          lost: first.lost,
+          dlq: first.dlq,
+          inDlq: STAGES.map((stage) => first.stages[stage].inDlq),
+          salespersonInvocationErrors: first.stages.salespersons.errors,
+        },
         { ok: true, lost: 0, dlq: 1, inDlq: [0, 1, 0], salespersonInvocationErrors: 0 },
       );
       const served = cascade.source.truth();
       assert.equal(served.employees.valid.filter((id) => id.startsWith("E002-")).length, 0);
       assert.deepEqual(served.listed.employeesOf, ["B001", "B003", "B004"]);
-      assert.deepEqual(first.tables, { branches: first.source.branches, salespersons: first.source.salespersons, sales: first.source.sales, rejects: first.source.invalid });
+      assert.deepEqual(first.tables, {
+        branches: first.source.branches,
+        salespersons: first.source.salespersons,
+        sales: first.source.sales,
+        rejects: first.source.invalid,
+      });
     });
 
     it("counts only its own dead letters on the next run", () => {
@@ -119,6 +160,9 @@ describe("cascade run, end to end", function () {
     assert.deepEqual(prod.pitr, [true, true, true, true]);
     assert.deepEqual(dev.deletionProtection, [false, false, false, false]);
     assert.deepEqual(prod.deletionProtection, [true, true, true, true]);
-    assert.ok(prod.logRetention.every((days, index) => days > dev.logRetention[index]), JSON.stringify({ dev: dev.logRetention, prod: prod.logRetention }));
+    assert.ok(
+      prod.logRetention.every((days, index) => days > dev.logRetention[index]),
+      JSON.stringify({ dev: dev.logRetention, prod: prod.logRetention }),
+    );
   });
 });

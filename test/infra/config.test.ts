@@ -80,7 +80,12 @@ const INVALID: [string, Record<string, unknown>, string, string][] = [
   ["a concurrency below the SQS minimum", { maxConcurrency: 1 }, "cascading-etl:maxConcurrency", "2 to 1000"],
   ["a receive count below 5", { maxReceiveCount: 4 }, "cascading-etl:maxReceiveCount", "5 to 1000"],
   ["a DLQ retention above 14 days", { dlqRetentionSeconds: 1209601 }, "cascading-etl:dlqRetentionSeconds", "60 to 1209600"],
-  ["a DLQ retention not above the queue's", { queueRetentionSeconds: 1209600, dlqRetentionSeconds: 1209600 }, "cascading-etl:dlqRetentionSeconds", "longer than queueRetentionSeconds"],
+  [
+    "a DLQ retention not above the queue's",
+    { queueRetentionSeconds: 1209600, dlqRetentionSeconds: 1209600 },
+    "cascading-etl:dlqRetentionSeconds",
+    "longer than queueRetentionSeconds",
+  ],
   ["a log retention CloudWatch does not offer", { logRetentionDays: 10 }, "cascading-etl:logRetentionDays", "one of 1, 3, 5, 7, 14"],
   ["an alarm email that is not one", { alarmEmail: "oncall" }, "cascading-etl:alarmEmail", "email address"],
   ["a duration alarm above the timeout", { durationAlarmPercent: 120 }, "cascading-etl:durationAlarmPercent", "1 to 100"],
@@ -133,7 +138,11 @@ describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", 
   for (const stack of ["dev", "prod"]) {
     it(`Pulumi.${stack}.yaml is valid on its own`, function () {
       const { config } = loadStackConfig(stack);
-      const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("cascading-etl:")).map(([k, v]) => [k.slice("cascading-etl:".length), v]));
+      const raw = Object.fromEntries(
+        Object.entries(config)
+          .filter(([k]) => k.startsWith("cascading-etl:"))
+          .map(([k, v]) => [k.slice("cascading-etl:".length), v]),
+      );
       const result = parseConfig(raw, { stack, region: config["aws:region"] });
       assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     });

@@ -66,7 +66,10 @@ describe("infra: the Pulumi program under mocks", function () {
   for (const stack of ["dev", "prod"] as const) {
     describe(`${stack} stack`, function () {
       it("registers exactly the expected resources by type", function () {
-        assert.deepEqual(countByType(runs[stack].resources, { custom: true }), Object.fromEntries(Object.entries(EXPECTED_COUNTS[stack]).sort(([a], [b]) => a.localeCompare(b))));
+        assert.deepEqual(
+          countByType(runs[stack].resources, { custom: true }),
+          Object.fromEntries(Object.entries(EXPECTED_COUNTS[stack]).sort(([a], [b]) => a.localeCompare(b))),
+        );
         assert.deepEqual(countByType(runs[stack].resources, { custom: false }), EXPECTED_COMPONENTS);
       });
 
@@ -90,7 +93,10 @@ describe("infra: the Pulumi program under mocks", function () {
         assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "functions", "logGroups", "queues", "roles", "tables"]);
         const region = stack === "dev" ? "eu-west-1" : "eu-central-1";
         assert.equal(outputs.tables.rejects.arn, `arn:aws:dynamodb:${region}:${MOCK_ACCOUNT_ID}:table/${outputs.tables.rejects.name}`);
-        assert.equal(outputs.queues.employee.url, `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${one(run, T.queue, "cascading-etl-queues-employee").state.name}`);
+        assert.equal(
+          outputs.queues.employee.url,
+          `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${one(run, T.queue, "cascading-etl-queues-employee").state.name}`,
+        );
         assert.equal(outputs.functions.sales.arn, one(run, T.fn, "cascading-etl-sales-function").state.arn);
         assert.equal(outputs.roles.branches, one(run, T.role, "cascading-etl-iam-branches").state.arn);
         assert.equal(outputs.alarmTopicArn, ofType(run, T.topic)[0].state.arn);
@@ -107,7 +113,10 @@ describe("infra: the Pulumi program under mocks", function () {
           assert.equal(table.streamViewType, "NEW_IMAGE");
           assert.equal(table.hashKey, keys.hashKey);
           assert.equal(table.rangeKey, keys.rangeKey);
-          assert.deepEqual(table.attributes, [keys.hashKey, ...(keys.rangeKey ? [keys.rangeKey] : [])].map((name) => ({ name, type: "S" })));
+          assert.deepEqual(
+            table.attributes,
+            [keys.hashKey, ...(keys.rangeKey ? [keys.rangeKey] : [])].map((name) => ({ name, type: "S" })),
+          );
           assert.deepEqual(table.ttl, kind === "rejects" ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined);
         }
       });
@@ -121,7 +130,16 @@ describe("infra: the Pulumi program under mocks", function () {
           assert.equal(policies.length, 1, `${queue.name} has one queue policy`);
           assert.deepEqual(policyOf(policies[0]), {
             Version: "2012-10-17",
-            Statement: [{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: ["sqs:*"], Resource: [queue.state.arn], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+            Statement: [
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["sqs:*"],
+                Resource: [queue.state.arn],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
           });
         }
       });
@@ -186,7 +204,12 @@ describe("infra: the Pulumi program under mocks", function () {
             NODE_OPTIONS: "--enable-source-maps",
           });
           const contractKeys = STAGE_ENVIRONMENT[stage].filter((key) => key !== "sourceTokenParameter").map((key) => ENV[key]);
-          assert.deepEqual(Object.keys(env).filter((key) => !key.startsWith("POWERTOOLS_") && key !== "NODE_OPTIONS").sort(), contractKeys.sort());
+          assert.deepEqual(
+            Object.keys(env)
+              .filter((key) => !key.startsWith("POWERTOOLS_") && key !== "NODE_OPTIONS")
+              .sort(),
+            contractKeys.sort(),
+          );
         }
         assert.equal(ofType(run, T.parameter).length, 0);
       });
@@ -196,13 +219,39 @@ describe("infra: the Pulumi program under mocks", function () {
         const arn = (type: string, name: string) => one(run, type, name).state.arn as string;
         const region = stack === "dev" ? "eu-west-1" : "eu-central-1";
         const logs = (stage: string) => `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:/cascading-etl/${stack}/${stage}:*`;
-        const table = (stage: string) => ({ Sid: "UpsertOwnTable", Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], Resource: [arn(T.table, `cascading-etl-tables-${stage}`)] });
+        const table = (stage: string) => ({
+          Sid: "UpsertOwnTable",
+          Effect: "Allow",
+          Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+          Resource: [arn(T.table, `cascading-etl-tables-${stage}`)],
+        });
         const rejects = { Sid: "WriteRejects", Effect: "Allow", Action: ["dynamodb:BatchWriteItem"], Resource: [arn(T.table, "cascading-etl-tables-rejects")] };
-        const consume = (kind: string) => ({ Sid: "ConsumeSourceQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)] });
-        const send = (kind: string) => ({ Sid: "FanOutToTargetQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)] });
-        const logStatement = (stage: string) => ({ Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logs(stage)] });
+        const consume = (kind: string) => ({
+          Sid: "ConsumeSourceQueue",
+          Effect: "Allow",
+          Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+          Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
+        });
+        const send = (kind: string) => ({
+          Sid: "FanOutToTargetQueue",
+          Effect: "Allow",
+          Action: ["sqs:SendMessage"],
+          Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
+        });
+        const logStatement = (stage: string) => ({
+          Sid: "WriteOwnLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: [logs(stage)],
+        });
         const expected: Record<StageName, object[]> = {
-          branches: [table("branches"), rejects, send("employee"), { Sid: "SendFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, "cascading-etl-queues-schedule-dlq")] }, logStatement("branches")],
+          branches: [
+            table("branches"),
+            rejects,
+            send("employee"),
+            { Sid: "SendFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, "cascading-etl-queues-schedule-dlq")] },
+            logStatement("branches"),
+          ],
           salespersons: [table("salespersons"), rejects, consume("employee"), send("sale"), logStatement("salespersons")],
           sales: [table("sales"), rejects, consume("sale"), logStatement("sales")],
         };
@@ -212,7 +261,15 @@ describe("infra: the Pulumi program under mocks", function () {
           assert.equal(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`).inputs.role, role.state.name);
           assert.deepEqual(policyOf(role), {
             Version: "2012-10-17",
-            Statement: [{ Sid: "AssumedByService", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: ["sts:AssumeRole"], Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } } }],
+            Statement: [
+              {
+                Sid: "AssumedByService",
+                Effect: "Allow",
+                Principal: { Service: "lambda.amazonaws.com" },
+                Action: ["sts:AssumeRole"],
+                Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+              },
+            ],
           });
           assert.equal(role.inputs.managedPolicyArns, undefined);
         }
@@ -293,11 +350,17 @@ describe("infra: the Pulumi program under mocks", function () {
         const alarmsFor = (queueName: string) => ofType(run, T.alarm).filter((a) => a.inputs.dimensions?.QueueName === queueName);
         for (const dlq of ["employee-dlq", "sale-dlq", "schedule-dlq"]) {
           const alarms = alarmsFor(one(run, T.queue, `cascading-etl-queues-${dlq}`).state.name);
-          assert.deepEqual(alarms.map((a) => [a.inputs.namespace, a.inputs.metricName, a.inputs.threshold]), [["AWS/SQS", "ApproximateNumberOfMessagesVisible", 1]]);
+          assert.deepEqual(
+            alarms.map((a) => [a.inputs.namespace, a.inputs.metricName, a.inputs.threshold]),
+            [["AWS/SQS", "ApproximateNumberOfMessagesVisible", 1]],
+          );
         }
         for (const kind of ["employee", "sale"]) {
           const alarms = alarmsFor(one(run, T.queue, `cascading-etl-queues-${kind}`).state.name);
-          assert.deepEqual(alarms.map((a) => [a.inputs.namespace, a.inputs.metricName, a.inputs.threshold]), [["AWS/SQS", "ApproximateAgeOfOldestMessage", 3600]]);
+          assert.deepEqual(
+            alarms.map((a) => [a.inputs.namespace, a.inputs.metricName, a.inputs.threshold]),
+            [["AWS/SQS", "ApproximateAgeOfOldestMessage", 3600]],
+          );
         }
       });
 
@@ -313,7 +376,10 @@ describe("infra: the Pulumi program under mocks", function () {
 
   describe("prod against dev", function () {
     it("turns on point-in-time recovery and deletion protection only in prod", function () {
-      for (const [stack, on] of [["dev", false], ["prod", true]] as const) {
+      for (const [stack, on] of [
+        ["dev", false],
+        ["prod", true],
+      ] as const) {
         for (const table of ofType(runs[stack], T.table)) {
           assert.deepEqual(table.inputs.pointInTimeRecovery, { enabled: on }, `${stack} ${table.name}`);
           assert.equal(table.inputs.deletionProtectionEnabled, on, `${stack} ${table.name}`);
@@ -327,7 +393,10 @@ describe("infra: the Pulumi program under mocks", function () {
       assert.deepEqual(retention(runs.prod), [365, 365, 365]);
       assert.equal(ofType(runs.dev, T.subscription).length, 0);
       const [subscription] = ofType(runs.prod, T.subscription);
-      assert.deepEqual([subscription.inputs.protocol, subscription.inputs.endpoint, subscription.inputs.topic], ["email", "etl-oncall@example.com", ofType(runs.prod, T.topic)[0].state.arn]);
+      assert.deepEqual(
+        [subscription.inputs.protocol, subscription.inputs.endpoint, subscription.inputs.topic],
+        ["email", "etl-oncall@example.com", ofType(runs.prod, T.topic)[0].state.arn],
+      );
     });
   });
 
@@ -345,7 +414,10 @@ describe("infra: the Pulumi program under mocks", function () {
         assert.equal(env[ENV.sourceTokenParameter], "/cascading-etl/dev/source-api-token");
         assert.ok(!JSON.stringify(env).includes(TOKEN), `${stage} environment holds no token`);
         const statements = policyOf(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`)).Statement;
-        assert.deepEqual(statements.find((s: any) => s.Sid === "ReadSourceToken"), { Sid: "ReadSourceToken", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [parameter.state.arn] });
+        assert.deepEqual(
+          statements.find((s: any) => s.Sid === "ReadSourceToken"),
+          { Sid: "ReadSourceToken", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [parameter.state.arn] },
+        );
       }
     });
 

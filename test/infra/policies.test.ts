@@ -27,7 +27,15 @@ describe("infra: policy builders (pure)", function () {
     ],
     [
       "every grant",
-      { tableArn: A.table, rejectsTableArn: A.rejectsTable, logGroupArn: A.logGroup, sourceQueueArn: A.employeeQueue, targetQueueArn: A.saleQueue, failureQueueArn: A.scheduleDlq, tokenParameterArn: A.tokenParameter },
+      {
+        tableArn: A.table,
+        rejectsTableArn: A.rejectsTable,
+        logGroupArn: A.logGroup,
+        sourceQueueArn: A.employeeQueue,
+        targetQueueArn: A.saleQueue,
+        failureQueueArn: A.scheduleDlq,
+        tokenParameterArn: A.tokenParameter,
+      },
       [
         ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [A.table]],
         ["WriteRejects", ["dynamodb:BatchWriteItem"], [A.rejectsTable]],
@@ -41,7 +49,10 @@ describe("infra: policy builders (pure)", function () {
   ];
   for (const [what, grants, expected] of cases) {
     it(`collector policy: ${what}`, function () {
-      assert.deepEqual(collectorPolicy(grants), { Version: "2012-10-17", Statement: expected.map(([Sid, Action, Resource]) => ({ Sid, Effect: "Allow", Action, Resource })) });
+      assert.deepEqual(collectorPolicy(grants), {
+        Version: "2012-10-17",
+        Statement: expected.map(([Sid, Action, Resource]) => ({ Sid, Effect: "Allow", Action, Resource })),
+      });
     });
   }
 
@@ -52,13 +63,26 @@ describe("infra: policy builders (pure)", function () {
   ];
   for (const [stage, queues] of stages) {
     it(`stage grants: ${stage} reads and writes only its neighbours in the cascade`, function () {
-      assert.deepEqual(stageGrants(stage, A), { tableArn: A.table, rejectsTableArn: A.rejectsTable, logGroupArn: A.logGroup, tokenParameterArn: A.tokenParameter, ...queues });
+      assert.deepEqual(stageGrants(stage, A), {
+        tableArn: A.table,
+        rejectsTableArn: A.rejectsTable,
+        logGroupArn: A.logGroup,
+        tokenParameterArn: A.tokenParameter,
+        ...queues,
+      });
     });
   }
 
   it("TLS-only queue policy denies every SQS action over plain HTTP", function () {
     assert.deepEqual(tlsOnlyQueuePolicy(A.saleQueue).Statement, [
-      { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: ["sqs:*"], Resource: [A.saleQueue], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["sqs:*"],
+        Resource: [A.saleQueue],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
     ]);
   });
 });
@@ -80,10 +104,17 @@ describe("infra: names, thresholds and environments (pure)", function () {
     assert.equal(logGroupName("cascading-etl", "prod", "sales"), "/cascading-etl/prod/sales");
     assert.equal(tokenParameterName("cascading-etl", "dev"), "/cascading-etl/dev/source-api-token");
     assert.equal(partitionOf("arn:aws-cn:iam::111122223333:root"), "aws-cn");
-    assert.equal(logGroupArn({ partition: "aws-us-gov", region: "us-gov-west-1", accountId: "111122223333" }, "/a/b"), "arn:aws-us-gov:logs:us-gov-west-1:111122223333:log-group:/a/b");
+    assert.equal(
+      logGroupArn({ partition: "aws-us-gov", region: "us-gov-west-1", accountId: "111122223333" }, "/a/b"),
+      "arn:aws-us-gov:logs:us-gov-west-1:111122223333:log-group:/a/b",
+    );
   });
 
   it("refuses an environment missing a fact the stage needs, naming the variable", function () {
-    assert.throws(() => collectorEnvironment("p", "branches", { tableName: "t", rejectsTableName: "r", sourceBaseUrl: "https://x", deployStage: "dev", rejectsTtlDays: "30" }), /branches collector is missing TARGET_QUEUE_URL/);
+    assert.throws(
+      () =>
+        collectorEnvironment("p", "branches", { tableName: "t", rejectsTableName: "r", sourceBaseUrl: "https://x", deployStage: "dev", rejectsTtlDays: "30" }),
+      /branches collector is missing TARGET_QUEUE_URL/,
+    );
   });
 });

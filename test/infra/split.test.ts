@@ -25,7 +25,9 @@ const TOKEN = "tok-split-7c1e";
  * table protection keys, which belong to the shared stack in split mode.
  */
 function pipelineConfig(overrides: Record<string, unknown> = {}, stack = FIXTURE_PIPELINE_STACK): StackConfig {
-  const config = loadStackConfig("prod", { overrides: { stackRole: "pipeline", sharedStack: SHARED_REF, pointInTimeRecovery: undefined, deletionProtection: undefined, ...overrides } });
+  const config = loadStackConfig("prod", {
+    overrides: { stackRole: "pipeline", sharedStack: SHARED_REF, pointInTimeRecovery: undefined, deletionProtection: undefined, ...overrides },
+  });
   return { ...config, stack };
 }
 
@@ -65,7 +67,11 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
 
   it("accepts Pulumi.shared.yaml on its own", function () {
     const { config } = loadStackConfig("shared");
-    const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("cascading-etl:")).map(([k, v]) => [k.slice("cascading-etl:".length), v]));
+    const raw = Object.fromEntries(
+      Object.entries(config)
+        .filter(([k]) => k.startsWith("cascading-etl:"))
+        .map(([k, v]) => [k.slice("cascading-etl:".length), v]),
+    );
     const result = parseConfig(raw, { stack: "shared", region: config["aws:region"] });
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     assert.deepEqual(result.config.stackRole, { role: "shared", pipelineStackName: "pipeline" });
@@ -74,24 +80,84 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
 
   const INVALID: [string, Record<string, string>, string, string][] = [
     ["an unknown role", { stackRole: "split" }, "pipeline", 'cascading-etl:stackRole must be one of all, shared, pipeline (got "split")'],
-    ["a pipeline stack without sharedStack", { stackRole: "pipeline" }, "pipeline", 'cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "")'],
-    ["a sharedStack that is not fully qualified", { stackRole: "pipeline", sharedStack: "shared" }, "pipeline", 'cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "shared")'],
-    ["a pipeline stack reading itself", { stackRole: "pipeline", sharedStack: "acme/cascading-etl/pipeline" }, "pipeline", 'cascading-etl:sharedStack must name another stack than this pipeline stack (pipeline) (got "acme/cascading-etl/pipeline")'],
-    ["a shared stack serving no pipeline stack", { stackRole: "shared" }, "shared", 'cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared (got "")'],
-    ["a shared stack serving a malformed name", { stackRole: "shared", pipelineStackName: "acme/pipeline" }, "shared", 'cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared (got "acme/pipeline")'],
-    ["a shared stack serving itself", { stackRole: "shared", pipelineStackName: "shared" }, "shared", 'cascading-etl:pipelineStackName must name another stack than this shared stack (shared) (got "shared")'],
-    ["sharedStack on a single stack", { sharedStack: SHARED_REF }, "dev", `cascading-etl:sharedStack is only read in split mode (stackRole pipeline); a stackRole all stack owns every resource itself (got "${SHARED_REF}")`],
-    ["pipelineStackName on a single stack", { pipelineStackName: "pipeline" }, "dev", 'cascading-etl:pipelineStackName is only read in split mode (stackRole shared); a stackRole all stack owns every resource itself (got "pipeline")'],
+    [
+      "a pipeline stack without sharedStack",
+      { stackRole: "pipeline" },
+      "pipeline",
+      'cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "")',
+    ],
+    [
+      "a sharedStack that is not fully qualified",
+      { stackRole: "pipeline", sharedStack: "shared" },
+      "pipeline",
+      'cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "shared")',
+    ],
+    [
+      "a pipeline stack reading itself",
+      { stackRole: "pipeline", sharedStack: "acme/cascading-etl/pipeline" },
+      "pipeline",
+      'cascading-etl:sharedStack must name another stack than this pipeline stack (pipeline) (got "acme/cascading-etl/pipeline")',
+    ],
+    [
+      "a shared stack serving no pipeline stack",
+      { stackRole: "shared" },
+      "shared",
+      'cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared (got "")',
+    ],
+    [
+      "a shared stack serving a malformed name",
+      { stackRole: "shared", pipelineStackName: "acme/pipeline" },
+      "shared",
+      'cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared (got "acme/pipeline")',
+    ],
+    [
+      "a shared stack serving itself",
+      { stackRole: "shared", pipelineStackName: "shared" },
+      "shared",
+      'cascading-etl:pipelineStackName must name another stack than this shared stack (shared) (got "shared")',
+    ],
+    [
+      "sharedStack on a single stack",
+      { sharedStack: SHARED_REF },
+      "dev",
+      `cascading-etl:sharedStack is only read in split mode (stackRole pipeline); a stackRole all stack owns every resource itself (got "${SHARED_REF}")`,
+    ],
+    [
+      "pipelineStackName on a single stack",
+      { pipelineStackName: "pipeline" },
+      "dev",
+      'cascading-etl:pipelineStackName is only read in split mode (stackRole shared); a stackRole all stack owns every resource itself (got "pipeline")',
+    ],
     [
       "table protection on a pipeline stack",
       { stackRole: "pipeline", sharedStack: SHARED_REF, deletionProtection: "true" },
       "pipeline",
       'cascading-etl:deletionProtection is not read by a pipeline stack (stackRole pipeline): set it on the shared stack (got "true")',
     ],
-    ["a queue setting on a pipeline stack", { stackRole: "pipeline", sharedStack: SHARED_REF, maxReceiveCount: "20" }, "pipeline", 'cascading-etl:maxReceiveCount is not read by a pipeline stack (stackRole pipeline): set it on the shared stack (got "20")'],
-    ["a schedule on a shared stack", { stackRole: "shared", pipelineStackName: "pipeline", schedule: "rate(6 hours)" }, "shared", 'cascading-etl:schedule is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "rate(6 hours)")'],
-    ["the source token on a shared stack, without echoing it", { stackRole: "shared", pipelineStackName: "pipeline", sourceApiToken: TOKEN }, "shared", 'cascading-etl:sourceApiToken is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "[secret]")'],
-    ["sharedStack on a shared stack", { stackRole: "shared", pipelineStackName: "pipeline", sharedStack: SHARED_REF }, "shared", `cascading-etl:sharedStack is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "${SHARED_REF}")`],
+    [
+      "a queue setting on a pipeline stack",
+      { stackRole: "pipeline", sharedStack: SHARED_REF, maxReceiveCount: "20" },
+      "pipeline",
+      'cascading-etl:maxReceiveCount is not read by a pipeline stack (stackRole pipeline): set it on the shared stack (got "20")',
+    ],
+    [
+      "a schedule on a shared stack",
+      { stackRole: "shared", pipelineStackName: "pipeline", schedule: "rate(6 hours)" },
+      "shared",
+      'cascading-etl:schedule is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "rate(6 hours)")',
+    ],
+    [
+      "the source token on a shared stack, without echoing it",
+      { stackRole: "shared", pipelineStackName: "pipeline", sourceApiToken: TOKEN },
+      "shared",
+      'cascading-etl:sourceApiToken is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "[secret]")',
+    ],
+    [
+      "sharedStack on a shared stack",
+      { stackRole: "shared", pipelineStackName: "pipeline", sharedStack: SHARED_REF },
+      "shared",
+      `cascading-etl:sharedStack is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "${SHARED_REF}")`,
+    ],
   ];
   for (const [what, raw, stack, message] of INVALID) {
     it(`refuses ${what}`, function () {
@@ -102,7 +168,12 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
   }
 
   it("accepts a both-stack key (a consumer's timeout) on either stack", function () {
-    assert.ok(parseConfig({ stackRole: "shared", pipelineStackName: "pipeline", salesTimeoutSeconds: "150", batchingWindowSeconds: "5" }, { stack: "shared", region: REGION }).ok);
+    assert.ok(
+      parseConfig(
+        { stackRole: "shared", pipelineStackName: "pipeline", salesTimeoutSeconds: "150", batchingWindowSeconds: "5" },
+        { stack: "shared", region: REGION },
+      ).ok,
+    );
     assert.ok(parseConfig({ stackRole: "pipeline", sharedStack: SHARED_REF, salesTimeoutSeconds: "150", batchingWindowSeconds: "5" }, ctx).ok);
   });
 
@@ -113,7 +184,10 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
     );
     assert.ok(error instanceof ProgramRunError);
     assert.equal((error.cause as Error).name, "ConfigError");
-    assert.equal(error.message, 'invalid stack configuration:\n  - cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "")');
+    assert.equal(
+      error.message,
+      'invalid stack configuration:\n  - cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "")',
+    );
     assert.deepEqual(error.resources, []);
   });
 });
@@ -139,18 +213,28 @@ describe("split mode: does the shared stack fit this pipeline stack (pure)", fun
       {},
       ["queues.schedule.arn: is in us-east-1, this stack deploys to eu-central-1 (aws:region)"],
     ],
-    ["a role of another account", sharedWith((o) => (o.roles.branches = "arn:aws:iam::111111111111:role/branches-1a2b3c4")), {}, ["roles.branches: is in account 111111111111, this stack deploys to 123456789012"]],
+    [
+      "a role of another account",
+      sharedWith((o) => (o.roles.branches = "arn:aws:iam::111111111111:role/branches-1a2b3c4")),
+      {},
+      ["roles.branches: is in account 111111111111, this stack deploys to 123456789012"],
+    ],
     [
       "a shared stack set up for another pipeline stack",
       sharedOutputs(),
       { stack: "staging" },
-      STAGES.map((stage) => `logGroups.${stage}: is /cascading-etl/prod/${stage}, this stack writes /cascading-etl/staging/${stage}: set cascading-etl:pipelineStackName to staging on the shared stack`),
+      STAGES.map(
+        (stage) =>
+          `logGroups.${stage}: is /cascading-etl/prod/${stage}, this stack writes /cascading-etl/staging/${stage}: set cascading-etl:pipelineStackName to staging on the shared stack`,
+      ),
     ],
     [
       "a consumer timeout the queue's visibility does not cover",
       sharedOutputs(),
       { timeoutSeconds: { salespersons: 60, sales: 150 } },
-      ["queues.sale.visibilityTimeoutSeconds: is 720 s, below 6 x salesTimeoutSeconds (150 s) + batchingWindowSeconds (0 s) = 900 s: set the same values on the shared stack and update it first"],
+      [
+        "queues.sale.visibilityTimeoutSeconds: is 720 s, below 6 x salesTimeoutSeconds (150 s) + batchingWindowSeconds (0 s) = 900 s: set the same values on the shared stack and update it first",
+      ],
     ],
     [
       "a batching window the visibility does not cover",
@@ -169,7 +253,17 @@ describe("split mode: does the shared stack fit this pipeline stack (pure)", fun
   }
 
   it("names every resource of a shared stack in another region, but not the global IAM roles", function () {
-    const paths = ["tables.branches.arn", "tables.salespersons.arn", "tables.sales.arn", "tables.rejects.arn", "queues.employee.arn", "queues.employee.dlqArn", "queues.sale.arn", "queues.sale.dlqArn", "queues.schedule.arn"];
+    const paths = [
+      "tables.branches.arn",
+      "tables.salespersons.arn",
+      "tables.sales.arn",
+      "tables.rejects.arn",
+      "queues.employee.arn",
+      "queues.employee.dlqArn",
+      "queues.sale.arn",
+      "queues.sale.dlqArn",
+      "queues.schedule.arn",
+    ];
     assert.deepEqual(
       sharedStackProblems(sharedOutputs(), { ...facts, region: "eu-west-1" }),
       paths.map((path) => `${path}: is in eu-central-1, this stack deploys to eu-west-1 (aws:region)`),
@@ -191,8 +285,13 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
       [T.queue]: 5,
       [T.queuePolicy]: 5,
     });
-    assert.deepEqual(countByType(run.resources, { custom: false }), { "cascading-etl:index:Iam": 1, "cascading-etl:index:Queues": 1, "cascading-etl:index:Tables": 1 });
-    for (const type of [T.fn, T.esm, T.schedule, T.invokeConfig, T.alarm, T.topic, T.dashboard, T.logGroup, T.parameter, STACK_REFERENCE]) assert.equal(ofType(run, type).length, 0, type);
+    assert.deepEqual(countByType(run.resources, { custom: false }), {
+      "cascading-etl:index:Iam": 1,
+      "cascading-etl:index:Queues": 1,
+      "cascading-etl:index:Tables": 1,
+    });
+    for (const type of [T.fn, T.esm, T.schedule, T.invokeConfig, T.alarm, T.topic, T.dashboard, T.logGroup, T.parameter, STACK_REFERENCE])
+      assert.equal(ofType(run, type).length, 0, type);
   });
 
   it("exports exactly the shared contract, naming its own resources", function () {
@@ -203,7 +302,13 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
     const outputs = run.outputs as SharedOutputs;
     const queue = (name: string) => one(run, T.queue, `cascading-etl-queues-${name}`).state;
     assert.deepEqual(outputs.queues, {
-      employee: { url: queue("employee").url, arn: queue("employee").arn, dlqUrl: queue("employee-dlq").url, dlqArn: queue("employee-dlq").arn, visibilityTimeoutSeconds: 360 },
+      employee: {
+        url: queue("employee").url,
+        arn: queue("employee").arn,
+        dlqUrl: queue("employee-dlq").url,
+        dlqArn: queue("employee-dlq").arn,
+        visibilityTimeoutSeconds: 360,
+      },
       sale: { url: queue("sale").url, arn: queue("sale").arn, dlqUrl: queue("sale-dlq").url, dlqArn: queue("sale-dlq").arn, visibilityTimeoutSeconds: 720 },
       schedule: { url: queue("schedule-dlq").url, arn: queue("schedule-dlq").arn },
     });
@@ -212,7 +317,11 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
       assert.deepEqual(outputs.tables[kind], { name: table.name, arn: table.arn });
     }
     for (const stage of STAGES) assert.equal(outputs.roles[stage], one(run, T.role, `cascading-etl-iam-${stage}`).state.arn);
-    assert.deepEqual(outputs.logGroups, { branches: "/cascading-etl/pipeline/branches", salespersons: "/cascading-etl/pipeline/salespersons", sales: "/cascading-etl/pipeline/sales" });
+    assert.deepEqual(outputs.logGroups, {
+      branches: "/cascading-etl/pipeline/branches",
+      salespersons: "/cascading-etl/pipeline/salespersons",
+      sales: "/cascading-etl/pipeline/sales",
+    });
   });
 
   it("protects its tables, as the stack holding the data", function () {
@@ -224,14 +333,46 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
   it("scopes each role to the served pipeline stack's log group and token parameter, and to its own tables and queues", function () {
     const arn = (type: string, name: string) => one(run, type, name).state.arn as string;
     const logs = (stage: string) => `arn:aws:logs:${REGION}:${MOCK_ACCOUNT_ID}:log-group:/cascading-etl/pipeline/${stage}:*`;
-    const token = { Sid: "ReadSourceToken", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [`arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/cascading-etl/pipeline/source-api-token`] };
-    const table = (stage: string) => ({ Sid: "UpsertOwnTable", Effect: "Allow", Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], Resource: [arn(T.table, `cascading-etl-tables-${stage}`)] });
+    const token = {
+      Sid: "ReadSourceToken",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: [`arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/cascading-etl/pipeline/source-api-token`],
+    };
+    const table = (stage: string) => ({
+      Sid: "UpsertOwnTable",
+      Effect: "Allow",
+      Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+      Resource: [arn(T.table, `cascading-etl-tables-${stage}`)],
+    });
     const rejects = { Sid: "WriteRejects", Effect: "Allow", Action: ["dynamodb:BatchWriteItem"], Resource: [arn(T.table, "cascading-etl-tables-rejects")] };
-    const consume = (kind: string) => ({ Sid: "ConsumeSourceQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)] });
-    const send = (kind: string) => ({ Sid: "FanOutToTargetQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)] });
-    const logStatement = (stage: string) => ({ Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logs(stage)] });
+    const consume = (kind: string) => ({
+      Sid: "ConsumeSourceQueue",
+      Effect: "Allow",
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
+    });
+    const send = (kind: string) => ({
+      Sid: "FanOutToTargetQueue",
+      Effect: "Allow",
+      Action: ["sqs:SendMessage"],
+      Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
+    });
+    const logStatement = (stage: string) => ({
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [logs(stage)],
+    });
     const expected: Record<StageName, object[]> = {
-      branches: [table("branches"), rejects, send("employee"), { Sid: "SendFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, "cascading-etl-queues-schedule-dlq")] }, token, logStatement("branches")],
+      branches: [
+        table("branches"),
+        rejects,
+        send("employee"),
+        { Sid: "SendFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, "cascading-etl-queues-schedule-dlq")] },
+        token,
+        logStatement("branches"),
+      ],
       salespersons: [table("salespersons"), rejects, consume("employee"), send("sale"), token, logStatement("salespersons")],
       sales: [table("sales"), rejects, consume("sale"), token, logStatement("sales")],
     };
@@ -270,7 +411,10 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
     assert.deepEqual(countByType(run.resources, { custom: false }), { "cascading-etl:index:Collector": 3, "cascading-etl:index:Monitoring": 1 });
     assert.deepEqual([run.resources[0].type, run.resources[0].name, run.resources[0].inputs.name], [STACK_REFERENCE, "cascading-etl-shared", SHARED_REF]);
     // The only role here is the scheduler's; the collectors' roles are the shared stack's.
-    assert.deepEqual(ofType(run, T.role).map((r) => r.name), ["cascading-etl-branches-scheduler"]);
+    assert.deepEqual(
+      ofType(run, T.role).map((r) => r.name),
+      ["cascading-etl-branches-scheduler"],
+    );
   });
 
   it("runs each function with the shared role, log group, tables and queues", function () {
@@ -300,8 +444,14 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
 
   it("maps the shared stage queues to their consumers", function () {
     const mapping = (stage: string) => one(run, T.esm, `cascading-etl-${stage}-source`).inputs;
-    assert.deepEqual([mapping("salespersons").eventSourceArn, mapping("salespersons").functionName], [shared.queues.employee.arn, one(run, T.fn, "cascading-etl-salespersons-function").state.arn]);
-    assert.deepEqual([mapping("sales").eventSourceArn, mapping("sales").functionName], [shared.queues.sale.arn, one(run, T.fn, "cascading-etl-sales-function").state.arn]);
+    assert.deepEqual(
+      [mapping("salespersons").eventSourceArn, mapping("salespersons").functionName],
+      [shared.queues.employee.arn, one(run, T.fn, "cascading-etl-salespersons-function").state.arn],
+    );
+    assert.deepEqual(
+      [mapping("sales").eventSourceArn, mapping("sales").functionName],
+      [shared.queues.sale.arn, one(run, T.fn, "cascading-etl-sales-function").state.arn],
+    );
     assert.deepEqual(mapping("sales").scalingConfig, { maximumConcurrency: 10 });
   });
 
@@ -315,7 +465,9 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
       retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
       deadLetterConfig: { arn: shared.queues.schedule.arn },
     });
-    assert.deepEqual(one(run, T.invokeConfig, "cascading-etl-branches-async").inputs.destinationConfig, { onFailure: { destination: shared.queues.schedule.arn } });
+    assert.deepEqual(one(run, T.invokeConfig, "cascading-etl-branches-async").inputs.destinationConfig, {
+      onFailure: { destination: shared.queues.schedule.arn },
+    });
     assert.deepEqual(policyOf(one(run, T.rolePolicy, "cascading-etl-branches-scheduler")).Statement, [
       { Sid: "InvokeCollector", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn.arn] },
       { Sid: "SendUndeliveredEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [shared.queues.schedule.arn] },
@@ -324,11 +476,17 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
   });
 
   it("alarms on the shared queues by the names in their ARNs, and on each function", function () {
-    const byQueue = (name: string) => ofType(run, T.alarm).filter((a) => a.inputs.dimensions?.QueueName === name).map((a) => a.inputs.metricName);
-    assert.deepEqual(
-      ["employee-1a2b3c4-dlq", "sale-1a2b3c4-dlq", "schedule-dlq-1a2b3c4", "employee-1a2b3c4", "sale-1a2b3c4"].map(byQueue),
-      [["ApproximateNumberOfMessagesVisible"], ["ApproximateNumberOfMessagesVisible"], ["ApproximateNumberOfMessagesVisible"], ["ApproximateAgeOfOldestMessage"], ["ApproximateAgeOfOldestMessage"]],
-    );
+    const byQueue = (name: string) =>
+      ofType(run, T.alarm)
+        .filter((a) => a.inputs.dimensions?.QueueName === name)
+        .map((a) => a.inputs.metricName);
+    assert.deepEqual(["employee-1a2b3c4-dlq", "sale-1a2b3c4-dlq", "schedule-dlq-1a2b3c4", "employee-1a2b3c4", "sale-1a2b3c4"].map(byQueue), [
+      ["ApproximateNumberOfMessagesVisible"],
+      ["ApproximateNumberOfMessagesVisible"],
+      ["ApproximateNumberOfMessagesVisible"],
+      ["ApproximateAgeOfOldestMessage"],
+      ["ApproximateAgeOfOldestMessage"],
+    ]);
     const topic = ofType(run, T.topic)[0].state.arn;
     for (const stage of STAGES) {
       const alarms = ofType(run, T.alarm).filter((a) => a.inputs.dimensions?.FunctionName === one(run, T.fn, `cascading-etl-${stage}-function`).state.name);
@@ -350,7 +508,10 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
   });
 
   it("ignores outputs the contract does not know, nested or not", async function () {
-    const extended = { ...sharedWith((o) => (o.tables.sales.streamArn = `${o.tables.sales.arn}/stream/2024-01-01T00:00:00.000`)), dashboardUrl: "https://example.com" };
+    const extended = {
+      ...sharedWith((o) => (o.tables.sales.streamArn = `${o.tables.sales.arn}/stream/2024-01-01T00:00:00.000`)),
+      dashboardUrl: "https://example.com",
+    };
     const withExtras = await recordPipeline(extended);
     assert.deepEqual((withExtras.outputs.tables as SharedOutputs["tables"]).sales, shared.tables.sales);
     assert.equal(one(withExtras, T.fn, "cascading-etl-sales-function").inputs.environment.variables[ENV.tableName], shared.tables.sales.name);
@@ -359,9 +520,16 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
   it("keeps the source token in the pipeline stack, under the name the shared roles may read", async function () {
     const withToken = await recordPipeline(shared, { sourceApiToken: TOKEN });
     const [parameter] = ofType(withToken, T.parameter);
-    assert.deepEqual([ofType(withToken, T.parameter).length, parameter.inputs.name, parameter.inputs.type], [1, "/cascading-etl/prod/source-api-token", "SecureString"]);
+    assert.deepEqual(
+      [ofType(withToken, T.parameter).length, parameter.inputs.name, parameter.inputs.type],
+      [1, "/cascading-etl/prod/source-api-token", "SecureString"],
+    );
     assert.deepEqual(parameter.inputs.value, { [rpc.specialSigKey]: rpc.specialSecretSig, value: TOKEN });
-    for (const stage of STAGES) assert.equal(one(withToken, T.fn, `cascading-etl-${stage}-function`).inputs.environment.variables[ENV.sourceTokenParameter], "/cascading-etl/prod/source-api-token");
+    for (const stage of STAGES)
+      assert.equal(
+        one(withToken, T.fn, `cascading-etl-${stage}-function`).inputs.environment.variables[ENV.sourceTokenParameter],
+        "/cascading-etl/prod/source-api-token",
+      );
     assert.ok(!JSON.stringify(withToken.outputs).includes(TOKEN));
   });
 });
@@ -375,7 +543,13 @@ describe("split mode: a pipeline stack refuses a shared stack that does not fit"
       "StackOutputContractError",
       `stack ${SHARED_REF} does not export the expected outputs:\n  - queues.schedule: missing output`,
     ],
-    ["a missing top-level output (a stack exporting the contract before split mode)", sharedWith((o) => delete o.logGroups), {}, "StackOutputContractError", `stack ${SHARED_REF} does not export the expected outputs:\n  - logGroups: missing output`],
+    [
+      "a missing top-level output (a stack exporting the contract before split mode)",
+      sharedWith((o) => delete o.logGroups),
+      {},
+      "StackOutputContractError",
+      `stack ${SHARED_REF} does not export the expected outputs:\n  - logGroups: missing output`,
+    ],
     [
       "a wrong-shaped output",
       sharedWith((o) => (o.queues.schedule.arn = "schedule-dlq")),
@@ -390,7 +564,13 @@ describe("split mode: a pipeline stack refuses a shared stack that does not fit"
       "StackOutputContractError",
       `stack ${SHARED_REF} does not export the expected outputs:\n  - queues.sale.visibilityTimeoutSeconds: Invalid input: expected number, received string`,
     ],
-    ["a stack that is not a shared stack at all", {}, {}, "StackOutputContractError", `stack ${SHARED_REF} does not export the expected outputs:\n  - tables: missing output\n  - queues: missing output\n  - roles: missing output\n  - logGroups: missing output`],
+    [
+      "a stack that is not a shared stack at all",
+      {},
+      {},
+      "StackOutputContractError",
+      `stack ${SHARED_REF} does not export the expected outputs:\n  - tables: missing output\n  - queues: missing output\n  - roles: missing output\n  - logGroups: missing output`,
+    ],
     [
       "a shared stack in another region",
       sharedOutputs(),

@@ -10,9 +10,26 @@ describe("local/plan: stack config as the language host passes it", function () 
     root = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
     fs.writeFileSync(
       path.join(root, "Pulumi.yaml"),
-      ["name: demo", "runtime: nodejs", "config:", "  count:", "    type: integer", "    default: 3", "  names:", "    type: array", "    default: [a, b]", "  token:", "    type: string", "    secret: true", "  aws:region: us-east-2"].join("\n"),
+      [
+        "name: demo",
+        "runtime: nodejs",
+        "config:",
+        "  count:",
+        "    type: integer",
+        "    default: 3",
+        "  names:",
+        "    type: array",
+        "    default: [a, b]",
+        "  token:",
+        "    type: string",
+        "    secret: true",
+        "  aws:region: us-east-2",
+      ].join("\n"),
     );
-    fs.writeFileSync(path.join(root, "Pulumi.test.yaml"), ["config:", "  aws:region: eu-north-1", "  demo:count: 5", "  demo:token:", "    secure: AAABAJ0pl", "  demo:flag: true"].join("\n"));
+    fs.writeFileSync(
+      path.join(root, "Pulumi.test.yaml"),
+      ["config:", "  aws:region: eu-north-1", "  demo:count: 5", "  demo:token:", "    secure: AAABAJ0pl", "  demo:flag: true"].join("\n"),
+    );
   });
   after(function () {
     fs.rmSync(root, { recursive: true, force: true });
@@ -35,10 +52,16 @@ describe("local/plan: stack config as the language host passes it", function () 
   });
 
   it("names the files it looked for when the stack is unknown", function () {
-    assert.throws(() => loadStackConfig("staging", { root }), (e: Error) => e.message.includes(path.join(root, "Pulumi.staging.yaml")) && e.message.includes("stacks here: test"));
+    assert.throws(
+      () => loadStackConfig("staging", { root }),
+      (e: Error) => e.message.includes(path.join(root, "Pulumi.staging.yaml")) && e.message.includes("stacks here: test"),
+    );
   });
 
   it("lists the repository's stacks", function () {
-    assert.deepEqual(listStacks().filter((s) => ["dev", "prod"].includes(s)), ["dev", "prod"]);
+    assert.deepEqual(
+      listStacks().filter((s) => ["dev", "prod"].includes(s)),
+      ["dev", "prod"],
+    );
   });
 });

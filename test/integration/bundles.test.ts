@@ -122,7 +122,14 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
       assert.equal(doc.service, `collector-${stage}`);
       assert.deepEqual(directive.Metrics.map((m) => m.Name).sort(), Object.values(METRICS).sort());
       assert.deepEqual(
-        { fetched: doc[METRICS.fetched], written: doc[METRICS.written], sent: doc[METRICS.sent], rejected: doc[METRICS.rejected], unchanged: doc[METRICS.unchanged], retried: doc[METRICS.retried] },
+        {
+          fetched: doc[METRICS.fetched],
+          written: doc[METRICS.written],
+          sent: doc[METRICS.sent],
+          rejected: doc[METRICS.rejected],
+          unchanged: doc[METRICS.unchanged],
+          retried: doc[METRICS.retried],
+        },
         { ...expectedCounts, rejected: 0, unchanged: 0, retried: 0 },
         stage,
       );

@@ -37,7 +37,13 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.deepEqual(ids(await fx.scan("sales"), "sale_id"), want.sales);
       assert.deepEqual(await fx.scan("rejects"), []);
       assert.deepEqual(
-        { fetched: first.branches.fetched, written: first.branches.written, unchanged: first.branches.unchanged, sent: first.branches.sent, rejected: first.branches.rejected },
+        {
+          fetched: first.branches.fetched,
+          written: first.branches.written,
+          unchanged: first.branches.unchanged,
+          sent: first.branches.sent,
+          rejected: first.branches.rejected,
+        },
         { fetched: 3, written: 3, unchanged: 0, sent: 3, rejected: 0 },
       );
       assert.equal(first.salespersons.counts.fetched, 24);
@@ -62,12 +68,25 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.equal(sale.amount.N, String(body.amount));
       assert.equal(sale.sold_at.S, body.soldAt);
       assert.equal(sale.run_id.S, first.branches.runId);
-      assert.equal(sale[CONTENT_HASH_ATTRIBUTE].S, contentHash({ sale_id: sale.sale_id.S, employee_id: body.salespersonsID, branch_id: sale.branch_id.S, amount: body.amount, currency: "USD", sold_at: body.soldAt }));
+      assert.equal(
+        sale[CONTENT_HASH_ATTRIBUTE].S,
+        contentHash({
+          sale_id: sale.sale_id.S,
+          employee_id: body.salespersonsID,
+          branch_id: sale.branch_id.S,
+          amount: body.amount,
+          currency: "USD",
+          sold_at: body.soldAt,
+        }),
+      );
 
       const second = await runPipeline(fx, handlers);
       assert.notEqual(second.branches.runId, first.branches.runId);
       assert.deepEqual([second.branches.written, second.salespersons.counts.written, second.sales.counts.written], [0, 0, 0]);
-      assert.deepEqual([second.branches.unchanged, second.salespersons.counts.unchanged, second.sales.counts.unchanged], [3, want.salespersons.length, want.sales.length]);
+      assert.deepEqual(
+        [second.branches.unchanged, second.salespersons.counts.unchanged, second.sales.counts.unchanged],
+        [3, want.salespersons.length, want.sales.length],
+      );
       // Unchanged items keep the run that last changed them.
       assert.ok((await fx.scan("sales")).every((i) => i.run_id.S === first.branches.runId));
 
@@ -88,7 +107,10 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.equal(result.fetched, 1);
       assert.equal(result.sent, 1);
       const sent = await drain(fx.aws.sqs, fx.queues.employee, async (event) => {
-        assert.deepEqual(event.Records.map((r) => JSON.parse(r.body)), [{ runId: result.runId, branchId: "B002" }]);
+        assert.deepEqual(
+          event.Records.map((r) => JSON.parse(r.body)),
+          [{ runId: result.runId, branchId: "B002" }],
+        );
         assert.equal(event.Records[0].messageAttributes.runId.stringValue, result.runId);
         return { batchItemFailures: [] };
       });
@@ -123,7 +145,12 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
   describe("schema-invalid and oversized records", () => {
     let fx: Fixture;
     before(async () => {
-      fx = await startFixture({ seed: 3, scale: { branches: 3, employeesPerBranch: 6, salesPerSalesperson: 5 }, invalidIds: ["B003", "E001-004", "S001-002-001"], oversizedIds: ["S002-002-001"] });
+      fx = await startFixture({
+        seed: 3,
+        scale: { branches: 3, employeesPerBranch: 6, salesPerSalesperson: 5 },
+        invalidIds: ["B003", "E001-004", "S001-002-001"],
+        oversizedIds: ["S002-002-001"],
+      });
     });
     after(() => fx.close());
 
@@ -134,10 +161,12 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       const rejects = await fx.scan("rejects");
       const byKey = new Map(rejects.map((r) => [`${r.stage.S}/${r.source_id.S}`, r]));
       assert.deepEqual([...byKey.keys()].sort(), ["branches/B003", "sales/S001-002-001", "sales/S002-002-001", "salespersons/E001-004"]);
-      assert.deepEqual(
-        [...byKey.entries()].map(([k, r]) => [k, r.reason.S]).sort(),
-        [["branches/B003", "SCHEMA_INVALID"], ["sales/S001-002-001", "SCHEMA_INVALID"], ["sales/S002-002-001", "ITEM_TOO_LARGE"], ["salespersons/E001-004", "SCHEMA_INVALID"]],
-      );
+      assert.deepEqual([...byKey.entries()].map(([k, r]) => [k, r.reason.S]).sort(), [
+        ["branches/B003", "SCHEMA_INVALID"],
+        ["sales/S001-002-001", "SCHEMA_INVALID"],
+        ["sales/S002-002-001", "ITEM_TOO_LARGE"],
+        ["salespersons/E001-004", "SCHEMA_INVALID"],
+      ]);
       const branch = byKey.get("branches/B003")!;
       assert.match(branch.detail.S!, /^openedOn: /);
       assert.equal(branch.run_id.S, run.branches.runId);
@@ -154,7 +183,10 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       const want = expected(fx.source.dataset());
       assert.deepEqual(ids(await fx.scan("branches"), "branch_id"), ["B001", "B002"]);
       assert.deepEqual(ids(await fx.scan("salespersons"), "employee_id"), want.salespersons);
-      assert.deepEqual(ids(await fx.scan("sales"), "sale_id"), want.sales.filter((id) => id !== "S002-002-001"));
+      assert.deepEqual(
+        ids(await fx.scan("sales"), "sale_id"),
+        want.sales.filter((id) => id !== "S002-002-001"),
+      );
       assert.equal(run.branches.rejected, 1);
       assert.equal(run.salespersons.counts.rejected, 1);
       assert.equal(run.sales.counts.rejected, 2);
@@ -168,7 +200,12 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
     afterEach(() => fx.close());
 
     it("429s, 5xx and malformed bodies are retried until the run succeeds", async () => {
-      fx = await startFixture({ seed: 11, scale: { branches: 2, employeesPerBranch: 6, salesPerSalesperson: 4 }, pageSize: 3, faults: { script: ["503", "429", "500", "malformed"], errorRate: 0.15, throttleRate: 0.15, malformedRate: 0.05 } });
+      fx = await startFixture({
+        seed: 11,
+        scale: { branches: 2, employeesPerBranch: 6, salesPerSalesperson: 4 },
+        pageSize: 3,
+        faults: { script: ["503", "429", "500", "malformed"], errorRate: 0.15, throttleRate: 0.15, malformedRate: 0.05 },
+      });
       const handlers = fx.handlers();
       const run = await runPipeline(fx, handlers);
       const want = expected(fx.source.dataset());
@@ -182,7 +219,11 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
     });
 
     it("honours Retry-After given as an HTTP-date", async () => {
-      fx = await startFixture({ seed: 2, scale: { branches: 1, employeesPerBranch: 2, salesPerSalesperson: 1 }, faults: { script: ["429", "429"], retryAfter: { form: "date", seconds: 0 } } });
+      fx = await startFixture({
+        seed: 2,
+        scale: { branches: 1, employeesPerBranch: 2, salesPerSalesperson: 1 },
+        faults: { script: ["429", "429"], retryAfter: { form: "date", seconds: 0 } },
+      });
       const handlers = fx.handlers();
       const result = await handlers.branches({});
       assert.equal(result.written, 1);

@@ -1,5 +1,13 @@
 import { strict as assert } from "node:assert";
-import { DeleteParameterCommand, GetParameterCommand, GetParametersCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  GetParametersCommand,
+  ParameterAlreadyExists,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { startEmbeddedAws, type EmbeddedAws } from "../../local/embedded-aws";
 import { startEmbeddedSsm } from "../../local/embedded-ssm";
@@ -23,7 +31,15 @@ describe("embedded SSM Parameter Store", () => {
     const plain = await aws.ssm.send(new GetParameterCommand({ Name: "/etl/dev/token", WithDecryption: true }));
     assert.deepEqual(
       { ...plain.Parameter, LastModifiedDate: undefined },
-      { Name: "/etl/dev/token", Type: "SecureString", Value: "s3cret", Version: 1, ARN: "arn:aws:ssm:us-east-1:000000000000:parameter/etl/dev/token", DataType: "text", LastModifiedDate: undefined },
+      {
+        Name: "/etl/dev/token",
+        Type: "SecureString",
+        Value: "s3cret",
+        Version: 1,
+        ARN: "arn:aws:ssm:us-east-1:000000000000:parameter/etl/dev/token",
+        DataType: "text",
+        LastModifiedDate: undefined,
+      },
     );
     assert.ok(plain.Parameter?.LastModifiedDate instanceof Date);
     const cipher = await aws.ssm.send(new GetParameterCommand({ Name: "/etl/dev/token" }));
@@ -33,9 +49,15 @@ describe("embedded SSM Parameter Store", () => {
   });
 
   it("answers errors in SSM's shape: ParameterNotFound, ParameterAlreadyExists", async () => {
-    await assert.rejects(aws.ssm.send(new GetParameterCommand({ Name: "/missing" })), (e: unknown) => e instanceof ParameterNotFound && e.$metadata.httpStatusCode === 400);
+    await assert.rejects(
+      aws.ssm.send(new GetParameterCommand({ Name: "/missing" })),
+      (e: unknown) => e instanceof ParameterNotFound && e.$metadata.httpStatusCode === 400,
+    );
     await aws.ssm.send(new PutParameterCommand({ Name: "plain", Value: "1", Type: "String" }));
-    await assert.rejects(aws.ssm.send(new PutParameterCommand({ Name: "plain", Value: "2", Type: "String" })), (e: unknown) => e instanceof ParameterAlreadyExists);
+    await assert.rejects(
+      aws.ssm.send(new PutParameterCommand({ Name: "plain", Value: "2", Type: "String" })),
+      (e: unknown) => e instanceof ParameterAlreadyExists,
+    );
     const over = await aws.ssm.send(new PutParameterCommand({ Name: "plain", Value: "2", Overwrite: true }));
     assert.equal(over.Version, 2);
     await aws.ssm.send(new DeleteParameterCommand({ Name: "plain" }));
@@ -46,7 +68,13 @@ describe("embedded SSM Parameter Store", () => {
     await aws.ssm.send(new PutParameterCommand({ Name: "/a", Value: "A", Type: "SecureString" }));
     await aws.ssm.send(new PutParameterCommand({ Name: "/b", Value: "B", Type: "String" }));
     const out = await aws.ssm.send(new GetParametersCommand({ Names: ["/a", "/b", "/c"], WithDecryption: true }));
-    assert.deepEqual(out.Parameters?.map((p) => [p.Name, p.Value]), [["/a", "A"], ["/b", "B"]]);
+    assert.deepEqual(
+      out.Parameters?.map((p) => [p.Name, p.Value]),
+      [
+        ["/a", "A"],
+        ["/b", "B"],
+      ],
+    );
     assert.deepEqual(out.InvalidParameters, ["/c"]);
   });
 

@@ -1,6 +1,12 @@
 import { strict as assert } from "node:assert";
 import { BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SendMessageBatchCommandOutput, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandOutput,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import { startEmbeddedAws, type EmbeddedAws } from "../../local/embedded-aws";
 import { CONTENT_HASH_ATTRIBUTE } from "../../functions/lib/contract";
 import { FanOut } from "../../functions/lib/fanout";
@@ -30,7 +36,9 @@ function failingFirstEntries(real: SQSClient, failOn: (call: number) => boolean)
       calls.push(entries.length);
       if (!failOn(calls.length)) return real.send(command);
       const [held, ...rest] = entries;
-      const out: SendMessageBatchCommandOutput = rest.length ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: rest })) : { Successful: [], Failed: [], $metadata: {} };
+      const out: SendMessageBatchCommandOutput = rest.length
+        ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: rest }))
+        : { Successful: [], Failed: [], $metadata: {} };
       return { ...out, Failed: [...(out.Failed ?? []), { Id: held.Id, Code: "InternalError", SenderFault: false, Message: "injected" }] };
     }) as SQSClient["send"],
   };
@@ -57,7 +65,10 @@ function unprocessing(real: DynamoDBClient, times: number): Pick<DynamoDBClient,
         const [table, ka] = Object.entries(command.input.RequestItems ?? {})[0];
         const keys = ka.Keys ?? [];
         if (wrapper.gets > times) return real.send(command);
-        const out = keys.length < 2 ? { Responses: {}, $metadata: {} } : await real.send(new BatchGetItemCommand({ RequestItems: { [table]: { ...ka, Keys: keys.slice(0, -1) } } }));
+        const out =
+          keys.length < 2
+            ? { Responses: {}, $metadata: {} }
+            : await real.send(new BatchGetItemCommand({ RequestItems: { [table]: { ...ka, Keys: keys.slice(0, -1) } } }));
         return { ...out, UnprocessedKeys: { [table]: { ...ka, Keys: keys.slice(-1) } } };
       }
       return real.send(command as never);
@@ -106,7 +117,10 @@ describe("fan-out and store against the embedded AWS", () => {
     const bad = { id: "bad", body: "x".repeat(2048), attributes: {} };
     await assert.rejects(fanOut.send([branchMessage("r", "ok"), bad]), (error: Error & { failures?: Array<{ id: string; senderFault: boolean }> }) => {
       assert.equal(error.name, "FanOutError");
-      assert.deepEqual(error.failures?.map((f) => [f.id, f.senderFault]), [["bad", true]]);
+      assert.deepEqual(
+        error.failures?.map((f) => [f.id, f.senderFault]),
+        [["bad", true]],
+      );
       return true;
     });
     assert.equal(await queueDepth(aws.sqs, small), 1);
@@ -120,14 +134,23 @@ describe("fan-out and store against the embedded AWS", () => {
   describe("TableWriter", () => {
     const table = "store-test";
     beforeEach(async () => {
-      await aws.dynamodb.send(new CreateTableCommand({
-        TableName: table,
-        KeySchema: [{ AttributeName: "sale_id", KeyType: "HASH" }, { AttributeName: "employee_id", KeyType: "RANGE" }],
-        AttributeDefinitions: [{ AttributeName: "sale_id", AttributeType: "S" }, { AttributeName: "employee_id", AttributeType: "S" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }));
+      await aws.dynamodb.send(
+        new CreateTableCommand({
+          TableName: table,
+          KeySchema: [
+            { AttributeName: "sale_id", KeyType: "HASH" },
+            { AttributeName: "employee_id", KeyType: "RANGE" },
+          ],
+          AttributeDefinitions: [
+            { AttributeName: "sale_id", AttributeType: "S" },
+            { AttributeName: "employee_id", AttributeType: "S" },
+          ],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
     });
-    const item = (n: number, hash = "h1", extra: Record<string, string> = {}): Item => toItem({ sale_id: `S${n}`, employee_id: `E${n % 3}`, [CONTENT_HASH_ATTRIBUTE]: hash, ...extra });
+    const item = (n: number, hash = "h1", extra: Record<string, string> = {}): Item =>
+      toItem({ sale_id: `S${n}`, employee_id: `E${n % 3}`, [CONTENT_HASH_ATTRIBUTE]: hash, ...extra });
     const scanCount = async (): Promise<number> => (await aws.dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT" }))).Count ?? -1;
 
     it("writes new and changed items only, across chunk boundaries, retrying unprocessed keys and items", async () => {
@@ -143,21 +166,36 @@ describe("fan-out and store against the embedded AWS", () => {
       const changed = items.map((it, i) => (i % 40 === 0 ? item(i, "h2") : it));
       const second = await writer.upsert(changed);
       assert.deepEqual([second.written.length, second.unchanged], [4, 126]);
-      assert.deepEqual(second.written.map((w) => w.sale_id.S), ["S0", "S40", "S80", "S120"]);
+      assert.deepEqual(
+        second.written.map((w) => w.sale_id.S),
+        ["S0", "S40", "S80", "S120"],
+      );
     });
 
     it("collapses duplicate keys and refuses items over 400 KB without sending them", async () => {
       const writer = new TableWriter({ client: aws.dynamodb, tableName: table, keys: { hashKey: "sale_id", rangeKey: "employee_id" }, ...fast });
       const huge = item(7, "h", { note: "y".repeat(400 * 1024) });
       const result = await writer.upsert([item(1, "a"), item(1, "b"), huge, item(2)]);
-      assert.deepEqual(result.written.map((w) => [w.sale_id.S, w[CONTENT_HASH_ATTRIBUTE].S]), [["S1", "b"], ["S2", "h1"]]);
+      assert.deepEqual(
+        result.written.map((w) => [w.sale_id.S, w[CONTENT_HASH_ATTRIBUTE].S]),
+        [
+          ["S1", "b"],
+          ["S2", "h1"],
+        ],
+      );
       assert.equal(result.tooLarge.length, 1);
       assert.ok(result.tooLarge[0].bytes > 400 * 1024);
       assert.equal(await scanCount(), 2);
     });
 
     it("gives up with a StoreError when items stay unprocessed", async () => {
-      const writer = new TableWriter({ client: unprocessing(aws.dynamodb, 1_000), tableName: table, keys: { hashKey: "sale_id", rangeKey: "employee_id" }, maxAttempts: 3, ...fast });
+      const writer = new TableWriter({
+        client: unprocessing(aws.dynamodb, 1_000),
+        tableName: table,
+        keys: { hashKey: "sale_id", rangeKey: "employee_id" },
+        maxAttempts: 3,
+        ...fast,
+      });
       await assert.rejects(writer.putAll([item(1), item(2)]), { name: "StoreError", operation: "BatchWriteItem", remaining: 1 });
     });
   });

@@ -177,17 +177,32 @@ export async function startFixture(sourceOptions: SourceApiOptions = {}): Promis
 export async function receiveAll(sqs: SQSClient, queueUrl: string, region = "us-east-1"): Promise<SQSRecord[]> {
   const records: SQSRecord[] = [];
   for (;;) {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }));
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 300,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
+    );
     const messages = out.Messages ?? [];
     if (messages.length === 0) return records;
     for (const m of messages) {
       const attrs: SQSRecord["messageAttributes"] = {};
-      for (const [name, v] of Object.entries(m.MessageAttributes ?? {})) attrs[name] = { dataType: v.DataType ?? "String", stringValue: v.StringValue, stringListValues: [], binaryListValues: [] };
+      for (const [name, v] of Object.entries(m.MessageAttributes ?? {}))
+        attrs[name] = { dataType: v.DataType ?? "String", stringValue: v.StringValue, stringListValues: [], binaryListValues: [] };
       records.push({
         messageId: m.MessageId!,
         receiptHandle: m.ReceiptHandle!,
         body: m.Body!,
-        attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "local", ApproximateFirstReceiveTimestamp: String(Date.now()) },
+        attributes: {
+          ApproximateReceiveCount: "1",
+          SentTimestamp: String(Date.now()),
+          SenderId: "local",
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
         messageAttributes: attrs,
         md5OfBody: m.MD5OfBody!,
         eventSource: "aws:sqs",
@@ -223,7 +238,8 @@ export async function drain(sqs: SQSClient, queueUrl: string, handler: (event: S
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     failures.push(...failed);
     const done = batch.filter((r) => !failed.has(r.messageId));
-    if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r, n) => ({ Id: `d${n}`, ReceiptHandle: r.receiptHandle })) }));
+    if (done.length > 0)
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r, n) => ({ Id: `d${n}`, ReceiptHandle: r.receiptHandle })) }));
   }
   return failures;
 }

@@ -18,12 +18,18 @@ describe("sample source API over loopback", () => {
     api = await startSourceApi({ seed: 1, scale: "small", pageSize: 3 });
     assert.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const first = JSON.parse((await get(api, "/branches")).text);
-    assert.deepEqual(first.result.map((b: { id: string }) => b.id), ["B001", "B002", "B003"]);
+    assert.deepEqual(
+      first.result.map((b: { id: string }) => b.id),
+      ["B001", "B002", "B003"],
+    );
     assert.equal(typeof first.next, "string");
     const second = JSON.parse((await get(api, `/branches?cursor=${first.next}`)).text);
     assert.deepEqual([second.result.map((b: { id: string }) => b.id), second.next], [["B004"], null]);
     const one = JSON.parse((await get(api, "/branches?branch=Nashua")).text);
-    assert.deepEqual(one.result.map((b: { id: string }) => b.id), ["B003"]);
+    assert.deepEqual(
+      one.result.map((b: { id: string }) => b.id),
+      ["B003"],
+    );
     assert.equal((await get(api, "/employees")).status, 400);
     assert.equal((await get(api, "/sales?salespersonsID=E001-002&since=yesterday")).status, 400);
     assert.equal((await get(api, "/nope")).status, 404);
@@ -33,16 +39,30 @@ describe("sample source API over loopback", () => {
     api = await startSourceApi({ seed: 1, scale: "small", pageSize: 2 });
     const client = new SourceClient({ baseUrl: api.url });
     const employees = await client.list("/employees", { branchID: "B002" }, far());
-    assert.deepEqual(employees.map((e) => (e as { id: string }).id), api.dataset().employees.filter((e) => e.branchId === "B002").map((e) => e.id));
+    assert.deepEqual(
+      employees.map((e) => (e as { id: string }).id),
+      api
+        .dataset()
+        .employees.filter((e) => e.branchId === "B002")
+        .map((e) => e.id),
+    );
     const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
     const sales = await client.list("/sales", { salespersonsID: "E002-002", since }, far());
     const all = api.dataset().sales.filter((s) => s.employeeId === "E002-002");
-    assert.deepEqual(sales.map((s) => (s as { id: string }).id), all.filter((s) => s.soldAt >= Date.parse(since)).map((s) => s.id));
+    assert.deepEqual(
+      sales.map((s) => (s as { id: string }).id),
+      all.filter((s) => s.soldAt >= Date.parse(since)).map((s) => s.id),
+    );
     assert.ok(sales.length < all.length);
   });
 
   it("reports the truth it served, in process and at /_truth", async () => {
-    api = await startSourceApi({ seed: 3, scale: { branches: 2, employeesPerBranch: 3, salesPerSalesperson: 2 }, invalidIds: ["E001-003"], referenceTime: new Date("2024-05-06T12:00:00.4Z") });
+    api = await startSourceApi({
+      seed: 3,
+      scale: { branches: 2, employeesPerBranch: 3, salesPerSalesperson: 2 },
+      invalidIds: ["E001-003"],
+      referenceTime: new Date("2024-05-06T12:00:00.4Z"),
+    });
     await get(api, "/branches");
     await get(api, "/employees?branchID=B001");
     const truth = JSON.parse((await get(api, "/_truth")).text);

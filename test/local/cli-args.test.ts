@@ -7,12 +7,18 @@ describe("cascade command line", () => {
     [[], runDefaults],
     [["run"], runDefaults],
     [["--json"], { ...runDefaults, json: true }],
-    [["run", "--stack", "prod", "--scale", "large", "--seed", "42", "--faults", "0.25", "--keep", "--verbose"], { ...runDefaults, stack: "prod", scale: "large", seed: 42, faults: 0.25, keep: true, verbose: true }],
+    [
+      ["run", "--stack", "prod", "--scale", "large", "--seed", "42", "--faults", "0.25", "--keep", "--verbose"],
+      { ...runDefaults, stack: "prod", scale: "large", seed: 42, faults: 0.25, keep: true, verbose: true },
+    ],
     [["run", "--watch"], { ...runDefaults, watch: true }],
     [["run", "--faults", "1"], { ...runDefaults, faults: 1 }],
     [["plan"], { command: "plan", stack: "dev", json: false }],
     [["plan", "--stack", "prod", "--json"], { command: "plan", stack: "prod", json: true }],
-    [["rejects", "--table", "t-1", "--stage", "sales", "--endpoint", "http://127.0.0.1:4000"], { command: "rejects", table: "t-1", stage: "sales", endpoint: "http://127.0.0.1:4000", region: undefined }],
+    [
+      ["rejects", "--table", "t-1", "--stage", "sales", "--endpoint", "http://127.0.0.1:4000"],
+      { command: "rejects", table: "t-1", stage: "sales", endpoint: "http://127.0.0.1:4000", region: undefined },
+    ],
     [["run", "--help"], { command: "help" }],
     [["help"], { command: "help" }],
   ];
@@ -32,7 +38,15 @@ describe("cascade command line", () => {
     [["rejects", "--table", "t", "--endpoint", "localhost:4000"], '--endpoint must be an http(s) URL, got "localhost:4000"'],
   ];
   for (const [argv, message] of bad) {
-    it(`refuses ${JSON.stringify(argv)}`, () => assert.throws(() => parseCommand(argv), (error: unknown) => error instanceof UsageError && error.message === message));
+    it(`refuses ${JSON.stringify(argv)}`, () =>
+      assert.throws(
+        () => parseCommand(argv),
+        (error: unknown) => error instanceof UsageError && error.message === message,
+      ));
   }
-  it("refuses an unknown flag, naming it", () => assert.throws(() => parseCommand(["run", "--fast"]), (error: unknown) => error instanceof UsageError && /--fast/.test(error.message)));
+  it("refuses an unknown flag, naming it", () =>
+    assert.throws(
+      () => parseCommand(["run", "--fast"]),
+      (error: unknown) => error instanceof UsageError && /--fast/.test(error.message),
+    ));
 });

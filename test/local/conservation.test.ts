@@ -6,8 +6,18 @@ const served: ServedRecords = {
   salespersons: ["E1", "E2", "E3"],
   sales: ["S1", "S2", "S3"],
   invalid: { branches: ["B3"], salespersons: ["E4"], sales: ["S4"] },
-  branchOfEmployee: new Map([["E1", "B1"], ["E2", "B1"], ["E3", "B2"], ["E4", "B2"]]),
-  employeeOfSale: new Map([["S1", "E1"], ["S2", "E2"], ["S3", "E3"], ["S4", "E3"]]),
+  branchOfEmployee: new Map([
+    ["E1", "B1"],
+    ["E2", "B1"],
+    ["E3", "B2"],
+    ["E4", "B2"],
+  ]),
+  employeeOfSale: new Map([
+    ["S1", "E1"],
+    ["S2", "E2"],
+    ["S3", "E3"],
+    ["S4", "E3"],
+  ]),
   listed: { employeesOf: ["B1", "B2"], salesOf: ["E1", "E2", "E3"] },
 };
 
@@ -31,25 +41,82 @@ describe("checkConservation", () => {
   const withServed = (changes: Partial<ServedRecords>): ServedRecords => ({ ...served, ...changes });
   const cases: Array<[string, Census, object, ServedRecords?]> = [
     ["everything in its place holds", complete, ok],
-    ["a missing sale is lost", { ...complete, tables: { ...complete.tables, sales: ["S1", "S2"] } }, lost(1, "sales S3: served, but not in its table, rejects or a DLQ")],
+    [
+      "a missing sale is lost",
+      { ...complete, tables: { ...complete.tables, sales: ["S1", "S2"] } },
+      lost(1, "sales S3: served, but not in its table, rejects or a DLQ"),
+    ],
     ["a missing reject is lost", { ...complete, rejects: complete.rejects.slice(1) }, lost(1, "branches B3: served, but not in its table, rejects or a DLQ")],
-    ["a reject under the wrong stage does not count", { ...complete, rejects: [{ stage: "sales", sourceId: "B3", reason: "SCHEMA_INVALID" }, ...complete.rejects.slice(1)] }, lost(1, "branches B3: served, but not in its table, rejects or a DLQ")],
-    ["an invalid record rejected for another reason is lost", { ...complete, rejects: [{ stage: "branches", sourceId: "B3", reason: "ITEM_TOO_LARGE" }, ...complete.rejects.slice(1)] }, lost(1, "branches B3: an invalid record, but rejected as ITEM_TOO_LARGE")],
-    ["a valid record rejected as schema-invalid is lost", { ...complete, tables: { ...complete.tables, sales: ["S1", "S2"] }, rejects: [...complete.rejects, { stage: "sales", sourceId: "S3", reason: "SCHEMA_INVALID" }] }, lost(1, "sales S3: a valid record, but rejected as SCHEMA_INVALID")],
-    ["a valid record rejected as too large is accounted for", { ...complete, tables: { ...complete.tables, sales: ["S1", "S2"] }, rejects: [...complete.rejects, { stage: "sales", sourceId: "S3", reason: "ITEM_TOO_LARGE" }] }, ok],
-    ["a sale stored twice is a duplicate", { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S2"] } }, { ok: false, lost: 0, duplicates: 1, unexpected: 0, inDeadLetters: 0, examples: ["sales S2: stored more than once"] }],
-    ["an item the source never served is unexpected", { ...complete, tables: { ...complete.tables, branches: ["B1", "B2", "B9"] } }, { ok: false, lost: 0, duplicates: 0, unexpected: 1, inDeadLetters: 0, examples: ["branches B9: stored, but the source never served it as a valid record"] }],
-    ["an invalid record stored as valid is unexpected", { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S4"] } }, { ok: false, lost: 0, duplicates: 0, unexpected: 1, inDeadLetters: 0, examples: ["sales S4: stored, but the source never served it as a valid record"] }],
+    [
+      "a reject under the wrong stage does not count",
+      { ...complete, rejects: [{ stage: "sales", sourceId: "B3", reason: "SCHEMA_INVALID" }, ...complete.rejects.slice(1)] },
+      lost(1, "branches B3: served, but not in its table, rejects or a DLQ"),
+    ],
+    [
+      "an invalid record rejected for another reason is lost",
+      { ...complete, rejects: [{ stage: "branches", sourceId: "B3", reason: "ITEM_TOO_LARGE" }, ...complete.rejects.slice(1)] },
+      lost(1, "branches B3: an invalid record, but rejected as ITEM_TOO_LARGE"),
+    ],
+    [
+      "a valid record rejected as schema-invalid is lost",
+      {
+        ...complete,
+        tables: { ...complete.tables, sales: ["S1", "S2"] },
+        rejects: [...complete.rejects, { stage: "sales", sourceId: "S3", reason: "SCHEMA_INVALID" }],
+      },
+      lost(1, "sales S3: a valid record, but rejected as SCHEMA_INVALID"),
+    ],
+    [
+      "a valid record rejected as too large is accounted for",
+      {
+        ...complete,
+        tables: { ...complete.tables, sales: ["S1", "S2"] },
+        rejects: [...complete.rejects, { stage: "sales", sourceId: "S3", reason: "ITEM_TOO_LARGE" }],
+      },
+      ok,
+    ],
+    [
+      "a sale stored twice is a duplicate",
+      { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S2"] } },
+      { ok: false, lost: 0, duplicates: 1, unexpected: 0, inDeadLetters: 0, examples: ["sales S2: stored more than once"] },
+    ],
+    [
+      "an item the source never served is unexpected",
+      { ...complete, tables: { ...complete.tables, branches: ["B1", "B2", "B9"] } },
+      {
+        ok: false,
+        lost: 0,
+        duplicates: 0,
+        unexpected: 1,
+        inDeadLetters: 0,
+        examples: ["branches B9: stored, but the source never served it as a valid record"],
+      },
+    ],
+    [
+      "an invalid record stored as valid is unexpected",
+      { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S4"] } },
+      { ok: false, lost: 0, duplicates: 0, unexpected: 1, inDeadLetters: 0, examples: ["sales S4: stored, but the source never served it as a valid record"] },
+    ],
     [
       "a lost salesperson message shows as sales never listed",
       { ...complete, tables: { ...complete.tables, sales: ["S1", "S3"] } },
       lost(1, "salesperson E2: their sales were never listed, so the message for them was lost"),
       withServed({ sales: ["S1", "S3"], listed: { employeesOf: ["B1", "B2"], salesOf: ["E1", "E3"] } }),
     ],
-    ["a lost branch message shows as employees never listed", complete, lost(1, "branch B2: its employees were never listed, so the message for it was lost"), withServed({ listed: { employeesOf: ["B1"], salesOf: ["E1", "E2", "E3"] } })],
+    [
+      "a lost branch message shows as employees never listed",
+      complete,
+      lost(1, "branch B2: its employees were never listed, so the message for it was lost"),
+      withServed({ listed: { employeesOf: ["B1"], salesOf: ["E1", "E2", "E3"] } }),
+    ],
     [
       "a branch message in a DLQ covers its employees, their sales and their listings",
-      { tables: { branches: ["B1", "B2"], salespersons: ["E1", "E2"], sales: ["S1", "S2"] }, rejects: complete.rejects.slice(0, 1), deadLetters: { scheduledRuns: 0, branchIds: ["B2"], employeeIds: [] }, schedule: scheduled },
+      {
+        tables: { branches: ["B1", "B2"], salespersons: ["E1", "E2"], sales: ["S1", "S2"] },
+        rejects: complete.rejects.slice(0, 1),
+        deadLetters: { scheduledRuns: 0, branchIds: ["B2"], employeeIds: [] },
+        schedule: scheduled,
+      },
       { ok: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 4, examples: [] },
       withServed({ listed: { employeesOf: ["B1"], salesOf: ["E1", "E2"] } }),
     ],
@@ -60,7 +127,13 @@ describe("checkConservation", () => {
     ],
     [
       "a dead-lettered scheduled run covers what is not stored, and only that",
-      { ...complete, tables: { branches: ["B1"], salespersons: [], sales: [] }, rejects: [], deadLetters: { scheduledRuns: 1, branchIds: [], employeeIds: [] }, schedule: { ok: false, deadLettered: true, attempts: 3 } },
+      {
+        ...complete,
+        tables: { branches: ["B1"], salespersons: [], sales: [] },
+        rejects: [],
+        deadLetters: { scheduledRuns: 1, branchIds: [], employeeIds: [] },
+        schedule: { ok: false, deadLettered: true, attempts: 3 },
+      },
       { ok: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 10, examples: [] },
     ],
     [

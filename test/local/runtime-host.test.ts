@@ -2,7 +2,15 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type SQSClient, ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  type SQSClient,
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from "@aws-sdk/client-sqs";
 import { startEmbeddedAws, type EmbeddedAws } from "../../local/embedded-aws";
 import { LocalFunction } from "../../local/runtime/local-function";
 import { SqsEventSourceMapping } from "../../local/runtime/sqs-event-source";
@@ -59,7 +67,10 @@ describe("local function host and SQS event source mapping", function () {
   function fn(name: string, source: string, environment: Record<string, string> = {}, timeoutSeconds = 5) {
     const lines: string[] = [];
     const file = writeBundle(dir, name, source);
-    const local = new LocalFunction({ name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, file, exportName: "handler", timeoutSeconds, memoryMb: 128, environment }, (output) => lines.push(...output));
+    const local = new LocalFunction(
+      { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, file, exportName: "handler", timeoutSeconds, memoryMb: 128, environment },
+      (output) => lines.push(...output),
+    );
     closers.push(() => local.close());
     return { local, lines };
   }
@@ -69,7 +80,13 @@ describe("local function host and SQS event source mapping", function () {
     const a = fn("env-a", source, { MARK: "A" });
     const b = fn("env-b", source, { MARK: "B" });
     const [ra, rb] = await Promise.all([a.local.invoke({ n: 1 }), b.local.invoke({ n: 2 })]);
-    assert.deepEqual([ra.ok && ra.result, rb.ok && rb.result], [{ mark: "A", event: { n: 1 } }, { mark: "B", event: { n: 2 } }]);
+    assert.deepEqual(
+      [ra.ok && ra.result, rb.ok && rb.result],
+      [
+        { mark: "A", event: { n: 1 } },
+        { mark: "B", event: { n: 2 } },
+      ],
+    );
     assert.deepEqual([a.lines, b.lines], [["cold A"], ["cold B"]]);
     assert.equal(a.local.stats.coldStarts, 1);
   });
@@ -80,11 +97,17 @@ describe("local function host and SQS event source mapping", function () {
     await local.invoke({});
     assert.equal(local.stats.coldStarts, 1);
     await Promise.all([local.invoke({}), local.invoke({}), local.invoke({})]);
-    assert.deepEqual({ cold: local.stats.coldStarts, peak: local.stats.peakConcurrency, invocations: local.stats.invocations }, { cold: 3, peak: 3, invocations: 5 });
+    assert.deepEqual(
+      { cold: local.stats.coldStarts, peak: local.stats.peakConcurrency, invocations: local.stats.invocations },
+      { cold: 3, peak: 3, invocations: 5 },
+    );
   });
 
   it("reports an error thrown by the handler and keeps the environment", async () => {
-    const { local } = fn("thrower", `class BadRecord extends Error { constructor(m) { super(m); this.name = "BadRecord"; } } exports.handler = async () => { throw new BadRecord("no"); };`);
+    const { local } = fn(
+      "thrower",
+      `class BadRecord extends Error { constructor(m) { super(m); this.name = "BadRecord"; } } exports.handler = async () => { throw new BadRecord("no"); };`,
+    );
     const outcome = await local.invoke({});
     assert.equal(outcome.ok, false);
     assert.deepEqual(!outcome.ok && { name: outcome.error.name, message: outcome.error.message }, { name: "BadRecord", message: "no" });
@@ -115,7 +138,10 @@ describe("local function host and SQS event source mapping", function () {
   });
 
   it("discards an idle environment whose background work throws, without harm to the host", async () => {
-    const { local } = fn("late-thrower", `exports.handler = async (event) => { if (event.later) setTimeout(() => { throw new Error("late background failure"); }, 10); return "done"; };`);
+    const { local } = fn(
+      "late-thrower",
+      `exports.handler = async (event) => { if (event.later) setTimeout(() => { throw new Error("late background failure"); }, 10); return "done"; };`,
+    );
     const first = await local.invoke({ later: true });
     assert.equal(first.ok && first.result, "done");
     await until("the idle environment to be discarded", async () => (local.environments === 0 ? true : undefined));
@@ -143,7 +169,9 @@ describe("local function host and SQS event source mapping", function () {
     const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: "depth" }));
     await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: ["a", "b", "c", "d"].map((body) => ({ Id: body, MessageBody: body })) }));
     await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 3 }));
-    const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    const { Attributes } = await aws.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    );
     assert.deepEqual(Attributes, { ApproximateNumberOfMessages: "4", ApproximateNumberOfMessagesNotVisible: "3" });
     assert.equal(await queueDepth(aws.sqs, QueueUrl!), 4);
   });
@@ -154,50 +182,103 @@ describe("local function host and SQS event source mapping", function () {
     const queue = await aws.sqs.send(
       new CreateQueueCommand({
         QueueName: "esm-queue",
-        Attributes: { VisibilityTimeout: "30", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: localQueueArn(aws, "esm-dlq"), maxReceiveCount: maxReceiveCount * RECEIVES_COUNTED_PER_FAILED_ATTEMPT }) },
+        Attributes: {
+          VisibilityTimeout: "30",
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: localQueueArn(aws, "esm-dlq"),
+            maxReceiveCount: maxReceiveCount * RECEIVES_COUNTED_PER_FAILED_ATTEMPT,
+          }),
+        },
       }),
     );
     const { local, lines } = fn("consumer", BATCH_HANDLER, { MARK: "m" });
     const mapping = new SqsEventSourceMapping(
-      { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, "esm-queue"), region: aws.region, batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 2, reportBatchItemFailures: true, retryDelaySeconds: 0 },
+      {
+        queueUrl: queue.QueueUrl!,
+        queueArn: localQueueArn(aws, "esm-queue"),
+        region: aws.region,
+        batchSize: 10,
+        maximumBatchingWindowSeconds: 0,
+        maximumConcurrency: 2,
+        reportBatchItemFailures: true,
+        retryDelaySeconds: 0,
+      },
       aws.sqs,
       local,
     );
     mapping.start();
     closers.push(() => mapping.stop());
-    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: ["one", "two", "poison", "three"].map((body, index) => ({ Id: String(index), MessageBody: body })) }));
+    await aws.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.QueueUrl,
+        Entries: ["one", "two", "poison", "three"].map((body, index) => ({ Id: String(index), MessageBody: body })),
+      }),
+    );
 
     const depth = (url: string) => queueDepth(aws.sqs, url);
-    await until("the poison message in the DLQ and the queue empty", async () => ((await depth(dlq.QueueUrl!)) === 1 && (await depth(queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined));
+    await until("the poison message in the DLQ and the queue empty", async () =>
+      (await depth(dlq.QueueUrl!)) === 1 && (await depth(queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined,
+    );
 
     const attempts = (body: string) => lines.filter((line) => line === `attempt ${body} m`).length;
-    assert.deepEqual({ one: attempts("one"), two: attempts("two"), three: attempts("three"), poison: attempts("poison") }, { one: 1, two: 1, three: 1, poison: maxReceiveCount });
+    assert.deepEqual(
+      { one: attempts("one"), two: attempts("two"), three: attempts("three"), poison: attempts("poison") },
+      { one: 1, two: 1, three: 1, poison: maxReceiveCount },
+    );
     assert.deepEqual({ deleted: mapping.stats.deleted, returned: mapping.stats.returned }, { deleted: 3, returned: maxReceiveCount });
   });
 
   /** Records batch sizes; succeeds on every batch. */
   function recorder() {
     const sizes: number[] = [];
-    return { sizes, invoke: async (event: unknown) => { sizes.push((event as { Records: unknown[] }).Records.length); return { ok: true as const, result: {}, durationMs: 0, output: [] }; } };
+    return {
+      sizes,
+      invoke: async (event: unknown) => {
+        sizes.push((event as { Records: unknown[] }).Records.length);
+        return { ok: true as const, result: {}, durationMs: 0, output: [] };
+      },
+    };
   }
 
   // AWS allows a batch size over 10 only with a batching window.
-  for (const [windowSeconds, batchSize, expected] of [[0, 10, [10, 5]], [2, 12, [12, 3]]] as const) {
+  for (const [windowSeconds, batchSize, expected] of [
+    [0, 10, [10, 5]],
+    [2, 12, [12, 3]],
+  ] as const) {
     it(`gathers up to ${batchSize} messages within a ${windowSeconds} s batching window`, async () => {
       const name = `window-${windowSeconds}`;
       const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: name }));
       const invoker = recorder();
       const mapping = new SqsEventSourceMapping(
-        { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, name), region: aws.region, batchSize, maximumBatchingWindowSeconds: windowSeconds, maximumConcurrency: 1, reportBatchItemFailures: true, retryDelaySeconds: 0 },
+        {
+          queueUrl: queue.QueueUrl!,
+          queueArn: localQueueArn(aws, name),
+          region: aws.region,
+          batchSize,
+          maximumBatchingWindowSeconds: windowSeconds,
+          maximumConcurrency: 1,
+          reportBatchItemFailures: true,
+          retryDelaySeconds: 0,
+        },
         aws.sqs,
         invoker,
       );
       mapping.start();
       closers.push(() => mapping.stop());
-      await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: Array.from({ length: 10 }, (_, index) => ({ Id: String(index), MessageBody: `m${index}` })) }));
+      await aws.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue.QueueUrl,
+          Entries: Array.from({ length: 10 }, (_, index) => ({ Id: String(index), MessageBody: `m${index}` })),
+        }),
+      );
       // The rest arrive only after the first ten were received, inside any open window.
       await until("the first ten received", async () => (mapping.stats.received >= 10 ? true : undefined));
-      await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: Array.from({ length: 5 }, (_, index) => ({ Id: String(index), MessageBody: `n${index}` })) }));
+      await aws.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue.QueueUrl,
+          Entries: Array.from({ length: 5 }, (_, index) => ({ Id: String(index), MessageBody: `n${index}` })),
+        }),
+      );
       await until("all 15 messages processed", async () => (mapping.stats.deleted === 15 ? true : undefined));
       assert.deepEqual(invoker.sizes, expected);
     });
@@ -224,7 +305,16 @@ describe("local function host and SQS event source mapping", function () {
     const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "flaky-delete", Attributes: { VisibilityTimeout: "30" } }));
     const invoker = recorder();
     const mapping = new SqsEventSourceMapping(
-      { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, "flaky-delete"), region: aws.region, batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 1, reportBatchItemFailures: true, retryDelaySeconds: 0 },
+      {
+        queueUrl: queue.QueueUrl!,
+        queueArn: localQueueArn(aws, "flaky-delete"),
+        region: aws.region,
+        batchSize: 10,
+        maximumBatchingWindowSeconds: 0,
+        maximumConcurrency: 1,
+        reportBatchItemFailures: true,
+        retryDelaySeconds: 0,
+      },
       failing("DeleteMessageBatchCommand", 1),
       invoker,
     );
@@ -232,20 +322,35 @@ describe("local function host and SQS event source mapping", function () {
     mapping.start();
     closers.push(() => mapping.stop());
     await until("the queue drained", async () => ((await queueDepth(aws.sqs, queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined));
-    assert.deepEqual({ sizes: invoker.sizes, errors: mapping.stats.errors, deleted: mapping.stats.deleted, failure: mapping.failure }, { sizes: [3, 3], errors: 1, deleted: 3, failure: undefined });
+    assert.deepEqual(
+      { sizes: invoker.sizes, errors: mapping.stats.errors, deleted: mapping.stats.deleted, failure: mapping.failure },
+      { sizes: [3, 3], errors: 1, deleted: 3, failure: undefined },
+    );
   });
 
   it("stops after five failed polls in a row and says why", async () => {
     const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "unreachable" }));
     const mapping = new SqsEventSourceMapping(
-      { queueUrl: queue.QueueUrl!, queueArn: localQueueArn(aws, "unreachable"), region: aws.region, batchSize: 10, maximumBatchingWindowSeconds: 0, maximumConcurrency: 1, reportBatchItemFailures: true, retryDelaySeconds: 0 },
+      {
+        queueUrl: queue.QueueUrl!,
+        queueArn: localQueueArn(aws, "unreachable"),
+        region: aws.region,
+        batchSize: 10,
+        maximumBatchingWindowSeconds: 0,
+        maximumConcurrency: 1,
+        reportBatchItemFailures: true,
+        retryDelaySeconds: 0,
+      },
       failing("ReceiveMessageCommand", Number.POSITIVE_INFINITY),
       recorder(),
     );
     mapping.start();
     closers.push(() => mapping.stop());
     const failure = await until("the mapping to give up", async () => mapping.failure);
-    assert.equal(failure.message, "the event source mapping for arn:aws:sqs:us-east-1:000000000000:unreachable stopped after 5 failed polls: ReceiveMessageCommand refused");
+    assert.equal(
+      failure.message,
+      "the event source mapping for arn:aws:sqs:us-east-1:000000000000:unreachable stopped after 5 failed polls: ReceiveMessageCommand refused",
+    );
     assert.equal(mapping.stats.errors, 5);
   });
 });

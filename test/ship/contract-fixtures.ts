@@ -22,7 +22,12 @@ const logGroup = (stage: string) => `/cascading-etl/${FIXTURE_PIPELINE_STACK}/${
 
 export function sharedOutputs(): SharedOutputs {
   return {
-    tables: { branches: table("branches-1a2b3c4"), salespersons: table("salespersons-1a2b3c4"), sales: table("sales-1a2b3c4"), rejects: table("rejects-1a2b3c4") },
+    tables: {
+      branches: table("branches-1a2b3c4"),
+      salespersons: table("salespersons-1a2b3c4"),
+      sales: table("sales-1a2b3c4"),
+      rejects: table("rejects-1a2b3c4"),
+    },
     // Visibility as the defaults give it: 6 x the consumer's timeout (60 s, 120 s).
     queues: { employee: stageQueue("employee-1a2b3c4", 360), sale: stageQueue("sale-1a2b3c4", 720), schedule: queue("schedule-dlq-1a2b3c4") },
     roles: { branches: role("branches-1a2b3c4"), salespersons: role("salespersons-1a2b3c4"), sales: role("sales-1a2b3c4") },

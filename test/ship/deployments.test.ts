@@ -11,7 +11,8 @@ import { wildcardProblems } from "../../infra/policy/iam";
 import { DEPLOY_PATHS } from "../../infra/deployments/settings";
 
 const root = path.join(REPO_ROOT, "infra", "deployments");
-const record = (overrides: Record<string, unknown> = {}) => recordProgram({ stack: "admin", config: loadStackConfig("admin", { root, overrides }), entry: path.join(root, "index.ts") });
+const record = (overrides: Record<string, unknown> = {}) =>
+  recordProgram({ stack: "admin", config: loadStackConfig("admin", { root, overrides }), entry: path.join(root, "index.ts") });
 
 const ACCOUNT = "123456789012";
 const byName = (run: { resources: RecordedResource[] }, type: string, name: string) => {
@@ -29,7 +30,10 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
 
   it("registers exactly the OIDC providers, roles, role policies and two deployment settings", () => {
     assert.deepEqual(
-      run.resources.filter((r) => r.custom).map((r) => [r.type, r.name]).sort(),
+      run.resources
+        .filter((r) => r.custom)
+        .map((r) => [r.type, r.name])
+        .sort(),
       [
         ["aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi-oidc"],
         ["aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-oidc"],
@@ -54,7 +58,9 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
 
   it("pins a thumbprint when one is configured", async () => {
     const pinned = await record({ pulumiOidcThumbprint: "9e99a48a9960b14926bb7f3b02e22da2b0ab7280" });
-    assert.deepEqual(byName(pinned, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi-oidc").inputs.thumbprintLists, ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]);
+    assert.deepEqual(byName(pinned, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi-oidc").inputs.thumbprintLists, [
+      "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
+    ]);
   });
 
   it("lets only this organization's dev and prod stacks of cascading-etl assume the deployments role", () => {
@@ -69,7 +75,12 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
           Action: ["sts:AssumeRoleWithWebIdentity"],
           Condition: {
             StringEquals: { "api.pulumi.com/oidc:aud": "acme" },
-            StringLike: { "api.pulumi.com/oidc:sub": ["pulumi:deploy:org:acme:project:cascading-etl:stack:dev:*", "pulumi:deploy:org:acme:project:cascading-etl:stack:prod:*"] },
+            StringLike: {
+              "api.pulumi.com/oidc:sub": [
+                "pulumi:deploy:org:acme:project:cascading-etl:stack:dev:*",
+                "pulumi:deploy:org:acme:project:cascading-etl:stack:prod:*",
+              ],
+            },
           },
         },
       ],
@@ -80,7 +91,10 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     const provider = byName(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-oidc");
     assert.equal(provider.inputs.url, "https://token.actions.githubusercontent.com");
     assert.deepEqual(provider.inputs.clientIdLists, ["sts.amazonaws.com"]);
-    for (const [role, subject] of [["github-preview", "repo:acme/cascading-etl:pull_request"], ["github-deploy", "repo:acme/cascading-etl:environment:prod"]]) {
+    for (const [role, subject] of [
+      ["github-preview", "repo:acme/cascading-etl:pull_request"],
+      ["github-deploy", "repo:acme/cascading-etl:environment:prod"],
+    ]) {
       assert.deepEqual(policyOf(byName(run, "aws:iam/role:Role", role), "assumeRolePolicy").Statement, [
         {
           Sid: "GitHubActions",
@@ -128,9 +142,24 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
 
   describe("path filters", () => {
     // Glob semantics of the filters: "**" crosses directories, "*" does not.
-    const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*")}$`);
+    const toRegExp = (glob: string) =>
+      new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*\*/g, "\u0000")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\u0000/g, ".*")}$`,
+      );
     const deploys = (file: string) => DEPLOY_PATHS.some((pattern) => toRegExp(pattern).test(file));
-    for (const file of ["infra/pipeline.ts", "infra/policy/policies.ts", "functions/sales/handler.ts", "Pulumi.yaml", "Pulumi.prod.yaml", "package.json", "package-lock.json"]) {
+    for (const file of [
+      "infra/pipeline.ts",
+      "infra/policy/policies.ts",
+      "functions/sales/handler.ts",
+      "Pulumi.yaml",
+      "Pulumi.prod.yaml",
+      "package.json",
+      "package-lock.json",
+    ]) {
       it(`a change to ${file} deploys`, () => assert.equal(deploys(file), true));
     }
     for (const file of ["docs/deploy.md", "README.md", "local/runtime/host.ts", "test/ship/policy.test.ts", ".github/workflows/ci.yml"]) {
@@ -147,13 +176,40 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
 
     it("cover each service cascading-etl manages, scoped to its names in the configured regions and this account", () => {
       const resources = Object.fromEntries(deploy().Statement.map((s: { Sid: string; Resource: string[] }) => [s.Sid, s.Resource]));
-      assert.deepEqual(resources.Tables, [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/cascading-etl-*`, `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/cascading-etl-*`]);
+      assert.deepEqual(resources.Tables, [
+        `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/cascading-etl-*`,
+        `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/cascading-etl-*`,
+      ]);
       assert.deepEqual(resources.Queues, [`arn:aws:sqs:eu-west-1:${ACCOUNT}:cascading-etl-*`, `arn:aws:sqs:eu-central-1:${ACCOUNT}:cascading-etl-*`]);
-      assert.deepEqual(resources.Functions, [`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cascading-etl-*`, `arn:aws:lambda:eu-central-1:${ACCOUNT}:function:cascading-etl-*`]);
+      assert.deepEqual(resources.Functions, [
+        `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cascading-etl-*`,
+        `arn:aws:lambda:eu-central-1:${ACCOUNT}:function:cascading-etl-*`,
+      ]);
       assert.deepEqual(resources.Roles, [`arn:aws:iam::${ACCOUNT}:role/cascading-etl-*`]);
-      assert.deepEqual(resources.LogGroups, [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/cascading-etl/*`, `arn:aws:logs:eu-central-1:${ACCOUNT}:log-group:/cascading-etl/*`]);
-      assert.deepEqual(resources.SourceTokenParameter, [`arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cascading-etl/*`, `arn:aws:ssm:eu-central-1:${ACCOUNT}:parameter/cascading-etl/*`]);
-      assert.deepEqual(Object.keys(resources), ["Tables", "Queues", "Functions", "EventSourceMappings", "Roles", "PassRolesToLambdaAndScheduler", "LogGroups", "FindLogGroups", "Schedules", "AlarmTopic", "Alarms", "Dashboard", "SourceTokenParameter", "DescribeParameters"]);
+      assert.deepEqual(resources.LogGroups, [
+        `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/cascading-etl/*`,
+        `arn:aws:logs:eu-central-1:${ACCOUNT}:log-group:/cascading-etl/*`,
+      ]);
+      assert.deepEqual(resources.SourceTokenParameter, [
+        `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/cascading-etl/*`,
+        `arn:aws:ssm:eu-central-1:${ACCOUNT}:parameter/cascading-etl/*`,
+      ]);
+      assert.deepEqual(Object.keys(resources), [
+        "Tables",
+        "Queues",
+        "Functions",
+        "EventSourceMappings",
+        "Roles",
+        "PassRolesToLambdaAndScheduler",
+        "LogGroups",
+        "FindLogGroups",
+        "Schedules",
+        "AlarmTopic",
+        "Alarms",
+        "Dashboard",
+        "SourceTokenParameter",
+        "DescribeParameters",
+      ]);
     });
 
     it("pass roles only to Lambda and EventBridge Scheduler", () => {
@@ -181,7 +237,10 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     it("the preview role cannot write or read the source token", () => {
       const preview = policyOf(byName(run, "aws:iam/rolePolicy:RolePolicy", "github-preview"), "policy");
       const actions = preview.Statement.flatMap((s: { Action: string[] }) => s.Action);
-      assert.deepEqual(actions.filter((a: string) => !/^[a-z0-9-]+:(Get|List|Describe)/.test(a)), []);
+      assert.deepEqual(
+        actions.filter((a: string) => !/^[a-z0-9-]+:(Get|List|Describe)/.test(a)),
+        [],
+      );
       assert.equal(actions.includes("ssm:GetParameter"), false);
     });
 

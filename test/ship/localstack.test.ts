@@ -29,7 +29,14 @@ describe("LocalStack stack (Pulumi.localstack.yaml)", () => {
   it("skips the checks that need a real AWS account", () => {
     const c = config();
     assert.deepEqual(
-      [c["aws:skipCredentialsValidation"], c["aws:skipRequestingAccountId"], c["aws:skipMetadataApiCheck"], c["aws:s3UsePathStyle"], c["aws:accessKey"], c["aws:secretKey"]],
+      [
+        c["aws:skipCredentialsValidation"],
+        c["aws:skipRequestingAccountId"],
+        c["aws:skipMetadataApiCheck"],
+        c["aws:s3UsePathStyle"],
+        c["aws:accessKey"],
+        c["aws:secretKey"],
+      ],
       [true, true, true, true, "test", "test"],
     );
   });
@@ -42,7 +49,16 @@ describe("LocalStack stack (Pulumi.localstack.yaml)", () => {
 
     it("covers every AWS service of the resources the program registers", () => {
       const services = new Set(run.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type.split(":")[1].split("/")[0]));
-      const endpointOf: Record<string, string> = { cloudwatch: "cloudwatch", dynamodb: "dynamodb", iam: "iam", lambda: "lambda", scheduler: "scheduler", sns: "sns", sqs: "sqs", ssm: "ssm" };
+      const endpointOf: Record<string, string> = {
+        cloudwatch: "cloudwatch",
+        dynamodb: "dynamodb",
+        iam: "iam",
+        lambda: "lambda",
+        scheduler: "scheduler",
+        sns: "sns",
+        sqs: "sqs",
+        ssm: "ssm",
+      };
       for (const service of services) assert.ok(SERVICES.includes(endpointOf[service] ?? service), `no endpoint for ${service}`);
       assert.ok(services.has("dynamodb") && services.has("sqs") && services.has("lambda"));
     });

@@ -97,14 +97,22 @@ function ourStack() {
       {
         type: "aws:iam/rolePolicy:RolePolicy",
         name: "branches-policy",
-        props: { policy: toJson(collectorPolicy({ ...grants("branches"), targetQueueArn: employee.props.arn as string, failureQueueArn: scheduleDlq.props.arn as string })) },
+        props: {
+          policy: toJson(
+            collectorPolicy({ ...grants("branches"), targetQueueArn: employee.props.arn as string, failureQueueArn: scheduleDlq.props.arn as string }),
+          ),
+        },
       },
       {
         type: "aws:iam/rolePolicy:RolePolicy",
         name: "sales-policy",
         props: { policy: toJson(collectorPolicy({ ...grants("sales"), sourceQueueArn: sale.props.arn as string })) },
       },
-      { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "basic", props: { policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" } },
+      {
+        type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        name: "basic",
+        props: { policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" },
+      },
       ...["branches", "salespersons", "sales", "rejects"].map((name) => table(name, "prod")),
     ] as FakeResource[],
   };
@@ -146,7 +154,11 @@ describe("policy pack", () => {
 
   describe(noFullAccessManagedPolicies.name, () => {
     it("fires on a *FullAccess attachment", async () => {
-      const attachment: FakeResource = { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "a", props: { role: "r", policyArn: "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess" } };
+      const attachment: FakeResource = {
+        type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        name: "a",
+        props: { role: "r", policyArn: "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess" },
+      };
       assert.deepEqual(await checkResource(noFullAccessManagedPolicies, attachment), [
         "managed policy arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess grants a whole service or more; grant the exact actions on the exact resources instead",
       ]);
@@ -166,11 +178,23 @@ describe("policy pack", () => {
       props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) },
     });
     const cases: [string, object, string[]][] = [
-      ["a service wildcard", { Sid: "S", Effect: "Allow", Action: ["dynamodb:*"], Resource: [arn("dynamodb", "table/t")] }, ['statement S allows the wildcard action "dynamodb:*"']],
+      [
+        "a service wildcard",
+        { Sid: "S", Effect: "Allow", Action: ["dynamodb:*"], Resource: [arn("dynamodb", "table/t")] },
+        ['statement S allows the wildcard action "dynamodb:*"'],
+      ],
       ["a bare wildcard as a string", { Effect: "Allow", Action: "*", Resource: arn("sqs", "q") }, ['statement 0 allows the wildcard action "*"']],
       ["a * resource", { Sid: "S", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "*" }, ['statement S applies to every resource ("*")']],
-      ["NotAction", { Sid: "S", Effect: "Allow", NotAction: ["iam:*"], Resource: [arn("sqs", "q")] }, ['statement S allows every action but ["iam:*"] (NotAction)']],
-      ["PutMetricData on * without a namespace condition", { Sid: "M", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"] }, ['statement M applies to every resource ("*")']],
+      [
+        "NotAction",
+        { Sid: "S", Effect: "Allow", NotAction: ["iam:*"], Resource: [arn("sqs", "q")] },
+        ['statement S allows every action but ["iam:*"] (NotAction)'],
+      ],
+      [
+        "PutMetricData on * without a namespace condition",
+        { Sid: "M", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"] },
+        ['statement M applies to every resource ("*")'],
+      ],
     ];
     for (const [what, statement, expected] of cases) {
       it(`fires on ${what}`, async () => {
@@ -183,7 +207,10 @@ describe("policy pack", () => {
         name: "r",
         props: { inlinePolicies: [{ name: "i", policy: JSON.stringify({ Statement: { Sid: "I", Effect: "Allow", Action: "s3:*", Resource: "*" } }) }] },
       };
-      assert.deepEqual(await checkResource(noWildcardIam, role), ['statement I allows the wildcard action "s3:*"', 'statement I applies to every resource ("*")']);
+      assert.deepEqual(await checkResource(noWildcardIam, role), [
+        'statement I allows the wildcard action "s3:*"',
+        'statement I applies to every resource ("*")',
+      ]);
     });
     it("allows the exceptions: PutMetricData narrowed by namespace, X-Ray uploads; and ignores Deny statements", async () => {
       assert.deepEqual(Object.keys(STAR_RESOURCE_EXCEPTIONS), ["cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
@@ -210,16 +237,30 @@ describe("policy pack", () => {
   describe(queuesTlsOnly.name, () => {
     it("fires on a queue without a queue policy", async () => {
       const q = queue("bare");
-      assert.deepEqual(await checkStack(queuesTlsOnly, [toPolicyResource(q)]), ["queue bare has no policy denying access without TLS (aws:SecureTransport false) [bare]"]);
+      assert.deepEqual(await checkStack(queuesTlsOnly, [toPolicyResource(q)]), [
+        "queue bare has no policy denying access without TLS (aws:SecureTransport false) [bare]",
+      ]);
     });
     it("fires when the queue policy allows instead of denying insecure transport", async () => {
       const q = queue("q");
-      const weak: FakeResource = { ...queuePolicy(q), props: { queueUrl: q.props.url, policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }] }) } };
-      assert.deepEqual(await checkStack(queuesTlsOnly, [q, weak].map(toPolicyResource)), ["queue q has no policy denying access without TLS (aws:SecureTransport false) [q]"]);
+      const weak: FakeResource = {
+        ...queuePolicy(q),
+        props: {
+          queueUrl: q.props.url,
+          policy: JSON.stringify({
+            Statement: [{ Effect: "Allow", Principal: "*", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+          }),
+        },
+      };
+      assert.deepEqual(await checkStack(queuesTlsOnly, [q, weak].map(toPolicyResource)), [
+        "queue q has no policy denying access without TLS (aws:SecureTransport false) [q]",
+      ]);
     });
     it("fires when the TLS policy is attached to another queue", async () => {
       const [a, b] = [queue("a"), queue("b")];
-      assert.deepEqual(await checkStack(queuesTlsOnly, [a, b, queuePolicy(a)].map(toPolicyResource)), ["queue b has no policy denying access without TLS (aws:SecureTransport false) [b]"]);
+      assert.deepEqual(await checkStack(queuesTlsOnly, [a, b, queuePolicy(a)].map(toPolicyResource)), [
+        "queue b has no policy denying access without TLS (aws:SecureTransport false) [b]",
+      ]);
     });
     it("links a policy to its queue through the engine's dependencies when the URL is not known yet (preview)", async () => {
       const q = queue("new", { url: undefined });
@@ -250,7 +291,11 @@ describe("policy pack", () => {
     it("fires when visibility is below 6 x timeout + batching window", async () => {
       const { resources, employee } = ourStack();
       const broken = resources.map((r) =>
-        r === employee ? { ...r, props: { ...r.props, visibilityTimeoutSeconds: 365 } } : r.name === "salespersons-source" ? { ...r, props: { ...r.props, maximumBatchingWindowInSeconds: 10 } } : r,
+        r === employee
+          ? { ...r, props: { ...r.props, visibilityTimeoutSeconds: 365 } }
+          : r.name === "salespersons-source"
+            ? { ...r, props: { ...r.props, maximumBatchingWindowInSeconds: 10 } }
+            : r,
       );
       assert.deepEqual(await checkStack(visibilityCoversRetries, broken.map(toPolicyResource)), [
         "queue employee has a visibility timeout of 365 s, below 6 x salespersons's timeout (60 s) + batching window (10 s) = 370 s [employee]",
@@ -270,7 +315,12 @@ describe("policy pack", () => {
     it("links the mapping by dependencies when ARNs are unknown (preview)", async () => {
       const q = queue("q", { arn: undefined, visibilityTimeoutSeconds: 100 });
       const f = { ...fn("f", 60), props: { name: "f", timeout: 60 } };
-      const m: FakeResource = { type: "aws:lambda/eventSourceMapping:EventSourceMapping", name: "m", props: { functionResponseTypes: ["ReportBatchItemFailures"] }, deps: { eventSourceArn: [q], functionName: [f] } };
+      const m: FakeResource = {
+        type: "aws:lambda/eventSourceMapping:EventSourceMapping",
+        name: "m",
+        props: { functionResponseTypes: ["ReportBatchItemFailures"] },
+        deps: { eventSourceArn: [q], functionName: [f] },
+      };
       assert.deepEqual(await checkStack(visibilityCoversRetries, [q, f, m].map(toPolicyResource)), [
         "queue q has a visibility timeout of 100 s, below 6 x f's timeout (60 s) + batching window (0 s) = 360 s [q]",
       ]);
@@ -338,7 +388,11 @@ describe("policy pack", () => {
     });
     it("accepts an async-invocation DLQ for a function with no schedule", async () => {
       const f = fn("async", 10);
-      const config: FakeResource = { type: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", name: "c", props: { functionName: "async", destinationConfig: { onFailure: { destination: arn("sqs", "dlq") } } } };
+      const config: FakeResource = {
+        type: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        name: "c",
+        props: { functionName: "async", destinationConfig: { onFailure: { destination: arn("sqs", "dlq") } } },
+      };
       const alarms = ["Errors", "Duration", "Throttles"].map((m) => alarm(f, m));
       assert.deepEqual(await checkStack(collectorsObservable, [f, config, ...alarms].map(toPolicyResource)), []);
     });
@@ -356,7 +410,14 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
       it("records the resources every policy looks at", () => {
         const count = (type: string) => run.resources.filter((r) => r.type === type).length;
         assert.deepEqual(
-          [count("aws:sqs/queue:Queue"), count("aws:sqs/queuePolicy:QueuePolicy"), count("aws:lambda/function:Function"), count("aws:lambda/eventSourceMapping:EventSourceMapping"), count("aws:dynamodb/table:Table"), count("aws:scheduler/schedule:Schedule")],
+          [
+            count("aws:sqs/queue:Queue"),
+            count("aws:sqs/queuePolicy:QueuePolicy"),
+            count("aws:lambda/function:Function"),
+            count("aws:lambda/eventSourceMapping:EventSourceMapping"),
+            count("aws:dynamodb/table:Table"),
+            count("aws:scheduler/schedule:Schedule"),
+          ],
           [5, 5, 3, 2, 4, 1],
         );
       });
@@ -382,8 +443,14 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
     const runs: Record<"shared" | "pipeline", Awaited<ReturnType<typeof recordProgram>>> = {} as never;
     before(async () => {
       runs.shared = await recordProgram({ stack: "shared" });
-      const config = loadStackConfig("prod", { overrides: { stackRole: "pipeline", sharedStack: sharedRef, pointInTimeRecovery: undefined, deletionProtection: undefined } });
-      runs.pipeline = await recordProgram({ stack: "pipeline", config: { ...config, stack: "pipeline" }, stackReferences: { [sharedRef]: runs.shared.outputs } });
+      const config = loadStackConfig("prod", {
+        overrides: { stackRole: "pipeline", sharedStack: sharedRef, pointInTimeRecovery: undefined, deletionProtection: undefined },
+      });
+      runs.pipeline = await recordProgram({
+        stack: "pipeline",
+        config: { ...config, stack: "pipeline" },
+        stackReferences: { [sharedRef]: runs.shared.outputs },
+      });
     });
 
     for (const stack of ["shared", "pipeline"] as const) {
@@ -394,7 +461,11 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
           const resources = runs[stack].resources.filter((r) => r.custom);
           assert.ok(resources.length >= 20);
           for (const resource of resources) {
-            assert.deepEqual(await checkResource(policy, { type: resource.type, name: resource.name, stack, props: resource.inputs }, config), [], `${resource.type} ${resource.name}`);
+            assert.deepEqual(
+              await checkResource(policy, { type: resource.type, name: resource.name, stack, props: resource.inputs }, config),
+              [],
+              `${resource.type} ${resource.name}`,
+            );
           }
         });
       }
@@ -408,7 +479,13 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
     it("dynamodb-prod-table-protection covers the shared stack's tables once the pack names it", async () => {
       const run = await recordProgram({ stack: "shared", overrides: { deletionProtection: false } });
       const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table");
-      const messages = (await Promise.all(tables.map((t) => checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "shared", props: t.inputs }, { protectedStacks: ["prod", "shared"] })))).flat();
+      const messages = (
+        await Promise.all(
+          tables.map((t) =>
+            checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "shared", props: t.inputs }, { protectedStacks: ["prod", "shared"] }),
+          ),
+        )
+      ).flat();
       assert.deepEqual(messages, Array(4).fill("table on stack shared has no deletion protection: set deletionProtectionEnabled"));
     });
   });
@@ -416,7 +493,9 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
   it("dynamodb-prod-table-protection would fail prod if its config turned protection off", async () => {
     const run = await recordProgram({ stack: "prod", overrides: { pointInTimeRecovery: false } });
     const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table");
-    const messages = (await Promise.all(tables.map((t) => checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "prod", props: t.inputs })))).flat();
+    const messages = (
+      await Promise.all(tables.map((t) => checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "prod", props: t.inputs })))
+    ).flat();
     assert.deepEqual(messages, Array(4).fill("table on stack prod has no point-in-time recovery: set pointInTimeRecovery.enabled"));
   });
 

@@ -50,7 +50,11 @@ describe("stack output contract: parseStackOutputs", () => {
   });
 
   it("drops keys it does not know inside the contract's objects, so a producer can add outputs without breaking readers", () => {
-    const extended = withValue(withValue(pipelineOutputs(), "tables.sales.streamArn", "arn:aws:dynamodb:eu-central-1:123456789012:table/sales-1a2b3c4/stream/2024"), "queues.schedule.depthAlarm", "on");
+    const extended = withValue(
+      withValue(pipelineOutputs(), "tables.sales.streamArn", "arn:aws:dynamodb:eu-central-1:123456789012:table/sales-1a2b3c4/stream/2024"),
+      "queues.schedule.depthAlarm",
+      "on",
+    );
     assert.deepEqual(parseStackOutputs("pipeline", STACK, extended), pipelineOutputs());
     assert.deepEqual(parseStackOutputs("shared", STACK, extended), sharedOutputs());
   });
@@ -59,19 +63,59 @@ describe("stack output contract: parseStackOutputs", () => {
     ["a missing top-level output", "shared", withValue(sharedOutputs(), "tables", undefined), ["tables: missing output"]],
     ["a missing nested output", "shared", withValue(sharedOutputs(), "tables.sales", undefined), ["tables.sales: missing output"]],
     ["a missing leaf", "shared", withValue(sharedOutputs(), "queues.sale.dlqArn", undefined), ["queues.sale.dlqArn: missing output"]],
-    ["the pipeline part missing from a shared stack", "pipeline", sharedOutputs() as unknown as Record<string, unknown>, ["functions: missing output", "alarmTopicArn: missing output"]],
+    [
+      "the pipeline part missing from a shared stack",
+      "pipeline",
+      sharedOutputs() as unknown as Record<string, unknown>,
+      ["functions: missing output", "alarmTopicArn: missing output"],
+    ],
     ["a table ARN that is not an ARN", "shared", withValue(sharedOutputs(), "tables.sales.arn", "sales"), ["tables.sales.arn: must be an AWS ARN"]],
-    ["an ARN of the wrong account format", "pipeline", withValue(pipelineOutputs(), "alarmTopicArn", "arn:aws:sns:eu-central-1:acme:alarms"), ["alarmTopicArn: must be an AWS ARN"]],
+    [
+      "an ARN of the wrong account format",
+      "pipeline",
+      withValue(pipelineOutputs(), "alarmTopicArn", "arn:aws:sns:eu-central-1:acme:alarms"),
+      ["alarmTopicArn: must be an AWS ARN"],
+    ],
     ["a queue URL that is not a URL", "shared", withValue(sharedOutputs(), "queues.sale.url", "sale"), ["queues.sale.url: Invalid URL"]],
-    ["a number where a role ARN belongs", "shared", withValue(sharedOutputs(), "roles.sales", 42), ["roles.sales: Invalid input: expected string, received number"]],
-    ["a string where an object belongs", "shared", withValue(sharedOutputs(), "tables", "branches"), ["tables: Invalid input: expected object, received string"]],
+    [
+      "a number where a role ARN belongs",
+      "shared",
+      withValue(sharedOutputs(), "roles.sales", 42),
+      ["roles.sales: Invalid input: expected string, received number"],
+    ],
+    [
+      "a string where an object belongs",
+      "shared",
+      withValue(sharedOutputs(), "tables", "branches"),
+      ["tables: Invalid input: expected object, received string"],
+    ],
     ["null where an object belongs", "shared", withValue(sharedOutputs(), "tables", null), ["tables: Invalid input: expected object, received null"]],
-    ["an empty table name", "shared", withValue(sharedOutputs(), "tables.sales.name", ""), ["tables.sales.name: Too small: expected string to have >=1 characters"]],
+    [
+      "an empty table name",
+      "shared",
+      withValue(sharedOutputs(), "tables.sales.name", ""),
+      ["tables.sales.name: Too small: expected string to have >=1 characters"],
+    ],
     ["the schedule DLQ missing", "shared", withValue(sharedOutputs(), "queues.schedule", undefined), ["queues.schedule: missing output"]],
-    ["a schedule DLQ URL that is not a URL", "pipeline", withValue(pipelineOutputs(), "queues.schedule.url", "schedule-dlq"), ["queues.schedule.url: Invalid URL"]],
+    [
+      "a schedule DLQ URL that is not a URL",
+      "pipeline",
+      withValue(pipelineOutputs(), "queues.schedule.url", "schedule-dlq"),
+      ["queues.schedule.url: Invalid URL"],
+    ],
     ["the log groups missing", "shared", withValue(sharedOutputs(), "logGroups", undefined), ["logGroups: missing output"]],
-    ["a log group name with a space", "shared", withValue(sharedOutputs(), "logGroups.sales", "/cascading-etl/prod/sales logs"), ["logGroups.sales: must be a CloudWatch Logs log group name"]],
-    ["a fractional visibility timeout", "shared", withValue(sharedOutputs(), "queues.employee.visibilityTimeoutSeconds", 1.5), ["queues.employee.visibilityTimeoutSeconds: Invalid input: expected int, received number"]],
+    [
+      "a log group name with a space",
+      "shared",
+      withValue(sharedOutputs(), "logGroups.sales", "/cascading-etl/prod/sales logs"),
+      ["logGroups.sales: must be a CloudWatch Logs log group name"],
+    ],
+    [
+      "a fractional visibility timeout",
+      "shared",
+      withValue(sharedOutputs(), "queues.employee.visibilityTimeoutSeconds", 1.5),
+      ["queues.employee.visibilityTimeoutSeconds: Invalid input: expected int, received number"],
+    ],
     [
       "two problems at once, each named",
       "shared",
@@ -90,7 +134,9 @@ describe("stack output contract: parseStackOutputs", () => {
 
   it("puts every problem in the error message", () => {
     const raw = withValue(sharedOutputs(), "tables.sales.arn", "sales");
-    assert.throws(() => parseStackOutputs("shared", STACK, raw), { message: `stack ${STACK} does not export the expected outputs:\n  - tables.sales.arn: must be an AWS ARN` });
+    assert.throws(() => parseStackOutputs("shared", STACK, raw), {
+      message: `stack ${STACK} does not export the expected outputs:\n  - tables.sales.arn: must be an AWS ARN`,
+    });
   });
 });
 
@@ -131,21 +177,24 @@ describe("stack output contract: readStackOutputs over a StackReference", () => 
   it("fails with StackOutputContractError naming the referenced stack and a missing output", async () => {
     await assert.rejects(
       withStackReference(withValue(sharedOutputs(), "queues", undefined), (ref) => readStackOutputs(ref, "shared")),
-      (error: unknown) => error instanceof StackOutputContractError && error.message === `stack ${STACK} does not export the expected outputs:\n  - queues: missing output`,
+      (error: unknown) =>
+        error instanceof StackOutputContractError && error.message === `stack ${STACK} does not export the expected outputs:\n  - queues: missing output`,
     );
   });
 
   it("fails naming a wrong-shaped output", async () => {
-    await assert.rejects(withStackReference(withValue(pipelineOutputs(), "functions.sales.arn", 7), (ref) => readStackOutputs(ref, "pipeline")), {
-      name: "StackOutputContractError",
-      problems: ["functions.sales.arn: Invalid input: expected string, received number"],
-    });
+    await assert.rejects(
+      withStackReference(withValue(pipelineOutputs(), "functions.sales.arn", 7), (ref) => readStackOutputs(ref, "pipeline")),
+      {
+        name: "StackOutputContractError",
+        problems: ["functions.sales.arn: Invalid input: expected string, received number"],
+      },
+    );
   });
 });
 
 describe("stack output contract: readStackOutputValues over a StackReference", () => {
-  const read = (outputs: Record<string, unknown>) =>
-    withStackReference(outputs, (ref) => pulumi.output(readStackOutputValues(ref, STACK, "shared")));
+  const read = (outputs: Record<string, unknown>) => withStackReference(outputs, (ref) => pulumi.output(readStackOutputValues(ref, STACK, "shared")));
 
   it("resolves the plain, typed shared outputs", async () => {
     assert.deepEqual(await read(pipelineOutputs()), sharedOutputs());

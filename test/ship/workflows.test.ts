@@ -10,7 +10,9 @@ import { parse } from "yaml";
 import { lintWorkflow } from "./actionlint";
 
 const dir = path.join(__dirname, "..", "..", ".github", "workflows");
-const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(dir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const text = (file: string) => readFileSync(path.join(dir, file), "utf8");
 
 interface Step {

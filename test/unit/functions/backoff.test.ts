@@ -28,7 +28,10 @@ describe("backoff", () => {
     }
 
     it("delta-seconds round-trip for any non-negative integer", () => {
-      fc.assert(fc.property(fc.nat(10_000_000), (s) => parseRetryAfter(String(s), NOW) === s * 1000), { numRuns: 200 });
+      fc.assert(
+        fc.property(fc.nat(10_000_000), (s) => parseRetryAfter(String(s), NOW) === s * 1000),
+        { numRuns: 200 },
+      );
     });
 
     it("an HTTP-date in the future is the distance to it, to the second", () => {
@@ -42,10 +45,16 @@ describe("backoff", () => {
   describe("fullJitterDelay", () => {
     it("stays in [0, min(cap, base * 2^attempt))", () => {
       fc.assert(
-        fc.property(fc.nat(100), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (attempt, baseMs, capMs, r) => {
-          const d = fullJitterDelay(attempt, { baseMs, capMs }, () => r);
-          return Number.isInteger(d) && d >= 0 && d < Math.max(1, Math.min(capMs, baseMs * 2 ** attempt));
-        }),
+        fc.property(
+          fc.nat(100),
+          fc.integer({ min: 1, max: 10_000 }),
+          fc.integer({ min: 1, max: 100_000 }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          (attempt, baseMs, capMs, r) => {
+            const d = fullJitterDelay(attempt, { baseMs, capMs }, () => r);
+            return Number.isInteger(d) && d >= 0 && d < Math.max(1, Math.min(capMs, baseMs * 2 ** attempt));
+          },
+        ),
         { numRuns: 500 },
       );
     });
@@ -59,20 +68,38 @@ describe("backoff", () => {
       [2, 0, 0],
     ];
     for (const [attempt, r, expected] of table) {
-      it(`attempt ${attempt}, random ${r} -> ${expected} ms (base 100, cap 5000)`, () => assert.equal(fullJitterDelay(attempt, { baseMs: 100, capMs: 5_000 }, () => r), expected));
+      it(`attempt ${attempt}, random ${r} -> ${expected} ms (base 100, cap 5000)`, () =>
+        assert.equal(
+          fullJitterDelay(attempt, { baseMs: 100, capMs: 5_000 }, () => r),
+          expected,
+        ));
     }
   });
 
   describe("retryDelay", () => {
     it("prefers Retry-After, capped", () => {
-      assert.equal(retryDelay(0, 3_000, 10_000, { baseMs: 100, capMs: 5_000 }, () => 0.5), 3_000);
-      assert.equal(retryDelay(0, 3_600_000, 10_000, { baseMs: 100, capMs: 5_000 }, () => 0.5), 10_000);
-      assert.equal(retryDelay(2, undefined, 10_000, { baseMs: 100, capMs: 5_000 }, () => 0.5), 200);
+      assert.equal(
+        retryDelay(0, 3_000, 10_000, { baseMs: 100, capMs: 5_000 }, () => 0.5),
+        3_000,
+      );
+      assert.equal(
+        retryDelay(0, 3_600_000, 10_000, { baseMs: 100, capMs: 5_000 }, () => 0.5),
+        10_000,
+      );
+      assert.equal(
+        retryDelay(2, undefined, 10_000, { baseMs: 100, capMs: 5_000 }, () => 0.5),
+        200,
+      );
     });
 
     it("never exceeds the larger of the two caps", () => {
       fc.assert(
-        fc.property(fc.nat(40), fc.option(fc.nat(10_000_000), { nil: undefined }), fc.nat(60_000), (attempt, ra, raCap) => retryDelay(attempt, ra, raCap, { baseMs: 100, capMs: 5_000 }, Math.random) <= Math.max(raCap, 5_000)),
+        fc.property(
+          fc.nat(40),
+          fc.option(fc.nat(10_000_000), { nil: undefined }),
+          fc.nat(60_000),
+          (attempt, ra, raCap) => retryDelay(attempt, ra, raCap, { baseMs: 100, capMs: 5_000 }, Math.random) <= Math.max(raCap, 5_000),
+        ),
         { numRuns: 300 },
       );
     });

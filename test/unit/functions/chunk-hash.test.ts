@@ -8,7 +8,11 @@ describe("chunk", () => {
     fc.assert(
       fc.property(fc.array(fc.integer(), { maxLength: 300 }), fc.integer({ min: 1, max: 120 }), (items, size) => {
         const parts = chunk(items, size);
-        return parts.every((p) => p.length >= 1 && p.length <= size) && JSON.stringify(parts.flat()) === JSON.stringify(items) && parts.length === Math.ceil(items.length / size);
+        return (
+          parts.every((p) => p.length >= 1 && p.length <= size) &&
+          JSON.stringify(parts.flat()) === JSON.stringify(items) &&
+          parts.length === Math.ceil(items.length / size)
+        );
       }),
       { numRuns: 300 },
     );
@@ -20,20 +24,37 @@ describe("chunk", () => {
 
   it("chunkBy keeps count and bytes within limits unless one item alone is over", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(300), { maxLength: 200 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 1_000 }), (sizes, maxCount, maxBytes) => {
-        const parts = chunkBy(sizes, maxCount, maxBytes, (n) => n);
-        const withinLimits = parts.every((p) => p.length <= maxCount && (p.length === 1 || p.reduce((a, b) => a + b, 0) <= maxBytes));
-        return withinLimits && JSON.stringify(parts.flat()) === JSON.stringify(sizes) && parts.every((p) => p.length > 0);
-      }),
+      fc.property(
+        fc.array(fc.nat(300), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 1_000 }),
+        (sizes, maxCount, maxBytes) => {
+          const parts = chunkBy(sizes, maxCount, maxBytes, (n) => n);
+          const withinLimits = parts.every((p) => p.length <= maxCount && (p.length === 1 || p.reduce((a, b) => a + b, 0) <= maxBytes));
+          return withinLimits && JSON.stringify(parts.flat()) === JSON.stringify(sizes) && parts.every((p) => p.length > 0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("chunkBy by example: 10 per SendMessageBatch, split early on bytes", () => {
-    assert.deepEqual(chunkBy([1, 1, 1], 2, 100, (n) => n), [[1, 1], [1]]);
-    assert.deepEqual(chunkBy([60, 60, 10], 10, 100, (n) => n), [[60], [60, 10]]);
-    assert.deepEqual(chunkBy([500, 1], 10, 100, (n) => n), [[500], [1]]);
-    assert.deepEqual(chunkBy([], 10, 100, (n: number) => n), []);
+    assert.deepEqual(
+      chunkBy([1, 1, 1], 2, 100, (n) => n),
+      [[1, 1], [1]],
+    );
+    assert.deepEqual(
+      chunkBy([60, 60, 10], 10, 100, (n) => n),
+      [[60], [60, 10]],
+    );
+    assert.deepEqual(
+      chunkBy([500, 1], 10, 100, (n) => n),
+      [[500], [1]],
+    );
+    assert.deepEqual(
+      chunkBy([], 10, 100, (n: number) => n),
+      [],
+    );
   });
 });
 

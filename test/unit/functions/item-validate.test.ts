@@ -44,26 +44,51 @@ describe("items", () => {
 
   it("keeps a field named __proto__ as an attribute", () => {
     const record = JSON.parse('{"id":"E1","__proto__":"x"}') as Record<string, string>;
-    assert.deepEqual(Object.entries(toItem(record)), [["id", { S: "E1" }], ["__proto__", { S: "x" }]]);
+    assert.deepEqual(Object.entries(toItem(record)), [
+      ["id", { S: "E1" }],
+      ["__proto__", { S: "x" }],
+    ]);
   });
 });
 
 describe("validateRecords", () => {
-  const employee = (id: string, extra: Record<string, unknown> = {}) => ({ id, branchID: "B1", name: "Jim", occupation: "salesperson", hiredOn: "2005-03-24", ...extra });
+  const employee = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    branchID: "B1",
+    name: "Jim",
+    occupation: "salesperson",
+    hiredOn: "2005-03-24",
+    ...extra,
+  });
   const attrs = (e: { id: string; name: string }) => ({ employee_id: e.id, name: e.name });
 
   it("sorts records into accepted and rejects with reasons", () => {
     const { accepted, rejects } = validateRecords(
       "salespersons",
-      [employee("E1"), employee("E2", { hiredOn: 2005 }), employee("E3", { branchID: "B9" }), employee("E1"), employee("E1", { name: "Dwight" }), { nope: true }],
+      [
+        employee("E1"),
+        employee("E2", { hiredOn: 2005 }),
+        employee("E3", { branchID: "B9" }),
+        employee("E1"),
+        employee("E1", { name: "Dwight" }),
+        { nope: true },
+      ],
       EmployeeRecord,
       attrs,
       (e) => (e.branchID === "B1" ? undefined : { reason: "PARENT_MISMATCH", detail: `branchID ${e.branchID}` }),
     );
-    assert.deepEqual(accepted.map((a) => a.sourceId), ["E1"]);
+    assert.deepEqual(
+      accepted.map((a) => a.sourceId),
+      ["E1"],
+    );
     assert.deepEqual(
       rejects.map((r) => [r.sourceId.replace(/[0-9a-f]{16}$/, "#"), r.reason]),
-      [["E2", "SCHEMA_INVALID"], ["E3", "PARENT_MISMATCH"], ["E1", "DUPLICATE_ID"], ["unidentified:#", "SCHEMA_INVALID"]],
+      [
+        ["E2", "SCHEMA_INVALID"],
+        ["E3", "PARENT_MISMATCH"],
+        ["E1", "DUPLICATE_ID"],
+        ["unidentified:#", "SCHEMA_INVALID"],
+      ],
     );
     assert.match(rejects[0].detail, /^hiredOn: /);
   });
@@ -91,6 +116,7 @@ describe("deadlineFrom", () => {
     [400, 0],
   ];
   for (const [remaining, expected] of table) {
-    it(`${remaining} ms remaining -> deadline in ${expected} ms`, () => assert.equal(deadlineFrom({ getRemainingTimeInMillis: () => remaining }, 1_000) - 1_000, expected));
+    it(`${remaining} ms remaining -> deadline in ${expected} ms`, () =>
+      assert.equal(deadlineFrom({ getRemainingTimeInMillis: () => remaining }, 1_000) - 1_000, expected));
   }
 });

@@ -36,7 +36,10 @@ describe("stage messages", () => {
   ];
   for (const [what, body, pattern] of bad) {
     it(`rejects a stage-2 body that is ${what}`, () => {
-      assert.throws(() => parseBranchMessage(body), (e: Error) => e.name === "InvalidMessageError" && pattern.test(e.message));
+      assert.throws(
+        () => parseBranchMessage(body),
+        (e: Error) => e.name === "InvalidMessageError" && pattern.test(e.message),
+      );
     });
   }
 
@@ -101,7 +104,12 @@ describe("loadStageConfig", () => {
 describe("rejects", () => {
   it("builds the item: keys, reason, run, bounded excerpt, TTL", () => {
     const now = new Date("2024-05-06T12:00:00.000Z");
-    const item = rejectItem({ stage: "sales", sourceId: "S1", reason: "SCHEMA_INVALID", detail: "amount: expected number", payload: { id: "S1", amount: "x" } }, "run-9", now, 14);
+    const item = rejectItem(
+      { stage: "sales", sourceId: "S1", reason: "SCHEMA_INVALID", detail: "amount: expected number", payload: { id: "S1", amount: "x" } },
+      "run-9",
+      now,
+      14,
+    );
     assert.deepEqual(item, {
       stage: { S: "sales" },
       source_id: { S: "S1" },
@@ -115,7 +123,10 @@ describe("rejects", () => {
   });
 
   it("excerpts never exceed their bound", () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.integer({ min: 2, max: 300 }), (v, max) => excerpt(v, max).length <= max), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 2, max: 300 }), (v, max) => excerpt(v, max).length <= max),
+      { numRuns: 200 },
+    );
     assert.equal(excerpt("abcdef", 4), "abc…");
   });
 

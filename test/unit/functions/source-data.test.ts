@@ -9,15 +9,24 @@ const HOUR = 3_600_000;
 describe("sample source data set", () => {
   it("is a function of (seed, scale, reference time)", () => {
     fc.assert(
-      fc.property(fc.nat(1_000_000), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), (seed, branches, employeesPerBranch, salesPerSalesperson) => {
-        const scale = { branches, employeesPerBranch, salesPerSalesperson };
-        return JSON.stringify(generateDataset({ seed, scale, referenceTime: REF })) === JSON.stringify(generateDataset({ seed, scale, referenceTime: REF }));
-      }),
+      fc.property(
+        fc.nat(1_000_000),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        (seed, branches, employeesPerBranch, salesPerSalesperson) => {
+          const scale = { branches, employeesPerBranch, salesPerSalesperson };
+          return JSON.stringify(generateDataset({ seed, scale, referenceTime: REF })) === JSON.stringify(generateDataset({ seed, scale, referenceTime: REF }));
+        },
+      ),
       { numRuns: 30 },
     );
     const a = generateDataset({ seed: 1, scale: SCALE_PRESETS.small, referenceTime: REF });
     const b = generateDataset({ seed: 2, scale: SCALE_PRESETS.small, referenceTime: REF });
-    assert.notDeepEqual(a.employees.map((e) => e.body), b.employees.map((e) => e.body));
+    assert.notDeepEqual(
+      a.employees.map((e) => e.body),
+      b.employees.map((e) => e.body),
+    );
   });
 
   it("has the preset's shape, valid records the collectors' schemas accept, and sales on both sides of 24 h", () => {
@@ -26,7 +35,10 @@ describe("sample source data set", () => {
     assert.equal(d.branches.length, 4);
     assert.equal(d.employees.length, 48);
     assert.equal(d.sales.length, d.employees.filter((e) => e.salesperson).length * 10);
-    assert.deepEqual(d.branches.map((b) => b.name), ["Scranton", "Stamford", "Nashua", "Utica"]);
+    assert.deepEqual(
+      d.branches.map((b) => b.name),
+      ["Scranton", "Stamford", "Nashua", "Utica"],
+    );
     for (const b of d.branches) assert.ok(BranchRecord.safeParse(b.body).success);
     for (const e of d.employees) assert.ok(EmployeeRecord.safeParse(e.body).success);
     for (const s of d.sales) assert.ok(SaleRecord.safeParse(s.body).success);
@@ -44,7 +56,10 @@ describe("sample source data set", () => {
     const invalid = [...d.branches, ...d.employees, ...d.sales].filter((r) => !r.valid).map((r) => r.id);
     assert.ok(invalid.includes("B001"));
     assert.ok(invalid.length > 10);
-    assert.deepEqual([...generateDataset(opts).branches, ...generateDataset(opts).employees, ...generateDataset(opts).sales].filter((r) => !r.valid).map((r) => r.id), invalid);
+    assert.deepEqual(
+      [...generateDataset(opts).branches, ...generateDataset(opts).employees, ...generateDataset(opts).sales].filter((r) => !r.valid).map((r) => r.id),
+      invalid,
+    );
     assert.equal(BranchRecord.safeParse(d.branches[0].body).success, false);
     for (const e of d.employees.filter((x) => !x.valid)) assert.equal(EmployeeRecord.safeParse(e.body).success, false);
     for (const s of d.sales.filter((x) => !x.valid)) assert.equal(SaleRecord.safeParse(s.body).success, false);
