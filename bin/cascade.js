@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 "use strict";
-// Lambda runs Node.js 22; the SDK's notice about an older local Node.js says nothing
-// about the pipeline, so it is kept out of the command's output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const path = require("node:path");
 require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.json") });
+require("../local/quiet-sdk-notice");
 require("../local/cli")
   .main(process.argv.slice(2))
   .then((code) => {

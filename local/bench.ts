@@ -4,6 +4,7 @@
  * asserts nothing about speed.
  *   npm run bench [-- --scales small,medium,large --seed 1 --faults 0]
  */
+import "./quiet-sdk-notice";
 import { parseArgs } from "node:util";
 import { LocalCascade } from "./runtime/cascade";
 import { recordsPerSecond } from "./runtime/report";
