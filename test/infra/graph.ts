@@ -1,5 +1,5 @@
 /** Helpers for asserting on a recorded program run. */
-import type { ProgramRun, RecordedResource } from "../../local/plan/record";
+import { MOCK_ACCOUNT_ID, type ProgramRun, type RecordedResource } from "../../local/plan/record";
 
 export const T = {
   table: "aws:dynamodb/table:Table",
@@ -36,4 +36,53 @@ export function byUrn(run: ProgramRun, urn: string | undefined): RecordedResourc
 
 export function policyOf(resource: RecordedResource): { Version: string; Statement: any[] } {
   return JSON.parse(resource.inputs.policy ?? resource.inputs.assumeRolePolicy);
+}
+
+/**
+ * The statements each collector role must hold, written out independently of the
+ * program: its table, the rejects table, its queues, stage 1's failure queue, the source
+ * token (when the role may read one) and its own log group.
+ */
+export function expectedRoleStatements(
+  run: ProgramRun,
+  where: { region: string; logStack: string; tokenParameterArn?: string },
+): Record<"branches" | "salespersons" | "sales", object[]> {
+  const arn = (type: string, name: string) => one(run, type, name).state.arn as string;
+  const table = (stage: string) => ({
+    Sid: "UpsertOwnTable",
+    Effect: "Allow",
+    Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+    Resource: [arn(T.table, `cascading-etl-tables-${stage}`)],
+  });
+  const rejects = { Sid: "WriteRejects", Effect: "Allow", Action: ["dynamodb:BatchWriteItem"], Resource: [arn(T.table, "cascading-etl-tables-rejects")] };
+  const consume = (kind: string) => ({
+    Sid: "ConsumeSourceQueue",
+    Effect: "Allow",
+    Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
+  });
+  const send = (kind: string) => ({
+    Sid: "FanOutToTargetQueue",
+    Effect: "Allow",
+    Action: ["sqs:SendMessage"],
+    Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
+  });
+  const failures = {
+    Sid: "SendFailedInvocations",
+    Effect: "Allow",
+    Action: ["sqs:SendMessage"],
+    Resource: [arn(T.queue, "cascading-etl-queues-schedule-dlq")],
+  };
+  const token = where.tokenParameterArn ? [{ Sid: "ReadSourceToken", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [where.tokenParameterArn] }] : [];
+  const logs = (stage: string) => ({
+    Sid: "WriteOwnLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: [`arn:aws:logs:${where.region}:${MOCK_ACCOUNT_ID}:log-group:/cascading-etl/${where.logStack}/${stage}:*`],
+  });
+  return {
+    branches: [table("branches"), rejects, send("employee"), failures, ...token, logs("branches")],
+    salespersons: [table("salespersons"), rejects, consume("employee"), send("sale"), ...token, logs("salespersons")],
+    sales: [table("sales"), rejects, consume("sale"), ...token, logs("sales")],
+  };
 }

@@ -13,7 +13,7 @@ import { sharedStackProblems, type PipelineStackFacts } from "../../infra/split"
 import { countByType, MOCK_ACCOUNT_ID, ProgramRunError, recordProgram, type ProgramRun } from "../../local/plan/record";
 import { loadStackConfig, type StackConfig } from "../../local/plan/stack-config";
 import { FIXTURE_PIPELINE_STACK, sharedOutputs } from "../ship/contract-fixtures";
-import { ofType, one, policyOf, T } from "./graph";
+import { expectedRoleStatements, ofType, one, policyOf, T } from "./graph";
 
 const SHARED_REF = "acme/cascading-etl/shared";
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
@@ -331,51 +331,11 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
   });
 
   it("scopes each role to the served pipeline stack's log group and token parameter, and to its own tables and queues", function () {
-    const arn = (type: string, name: string) => one(run, type, name).state.arn as string;
-    const logs = (stage: string) => `arn:aws:logs:${REGION}:${MOCK_ACCOUNT_ID}:log-group:/cascading-etl/pipeline/${stage}:*`;
-    const token = {
-      Sid: "ReadSourceToken",
-      Effect: "Allow",
-      Action: ["ssm:GetParameter"],
-      Resource: [`arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/cascading-etl/pipeline/source-api-token`],
-    };
-    const table = (stage: string) => ({
-      Sid: "UpsertOwnTable",
-      Effect: "Allow",
-      Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
-      Resource: [arn(T.table, `cascading-etl-tables-${stage}`)],
+    const expected = expectedRoleStatements(run, {
+      region: REGION,
+      logStack: "pipeline",
+      tokenParameterArn: `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/cascading-etl/pipeline/source-api-token`,
     });
-    const rejects = { Sid: "WriteRejects", Effect: "Allow", Action: ["dynamodb:BatchWriteItem"], Resource: [arn(T.table, "cascading-etl-tables-rejects")] };
-    const consume = (kind: string) => ({
-      Sid: "ConsumeSourceQueue",
-      Effect: "Allow",
-      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-      Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
-    });
-    const send = (kind: string) => ({
-      Sid: "FanOutToTargetQueue",
-      Effect: "Allow",
-      Action: ["sqs:SendMessage"],
-      Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
-    });
-    const logStatement = (stage: string) => ({
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: [logs(stage)],
-    });
-    const expected: Record<StageName, object[]> = {
-      branches: [
-        table("branches"),
-        rejects,
-        send("employee"),
-        { Sid: "SendFailedInvocations", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [arn(T.queue, "cascading-etl-queues-schedule-dlq")] },
-        token,
-        logStatement("branches"),
-      ],
-      salespersons: [table("salespersons"), rejects, consume("employee"), send("sale"), token, logStatement("salespersons")],
-      sales: [table("sales"), rejects, consume("sale"), token, logStatement("sales")],
-    };
     for (const stage of STAGES) {
       assert.deepEqual(policyOf(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`)), { Version: "2012-10-17", Statement: expected[stage] });
       assert.deepEqual(policyOf(one(run, T.role, `cascading-etl-iam-${stage}`)).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
