@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { startEmbeddedAws, type EmbeddedAws } from "../../local/embedded-aws";
 import { LocalFunction } from "../../local/runtime/local-function";
-import { SqsEventSourceMapping } from "../../local/runtime/sqs-event-source";
+import { SqsEventSourceMapping, type EventSourceMappingSpec, type Invoker } from "../../local/runtime/sqs-event-source";
 import { RECEIVES_COUNTED_PER_FAILED_ATTEMPT, localQueueArn } from "../../local/runtime/realise";
 import { queueDepth } from "../../local/runtime/census";
 
@@ -73,6 +73,27 @@ describe("local function host and SQS event source mapping", function () {
     );
     closers.push(() => local.close());
     return { local, lines };
+  }
+
+  /** A mapping on a local queue, with the settings a test does not care about at their usual values. */
+  function mappingOn(queueUrl: string, queueName: string, invoker: Invoker, settings: Partial<EventSourceMappingSpec> = {}, sqs: SQSClient = aws.sqs) {
+    const mapping = new SqsEventSourceMapping(
+      {
+        queueUrl,
+        queueArn: localQueueArn(aws, queueName),
+        region: aws.region,
+        batchSize: 10,
+        maximumBatchingWindowSeconds: 0,
+        maximumConcurrency: 1,
+        reportBatchItemFailures: true,
+        retryDelaySeconds: 0,
+        ...settings,
+      },
+      sqs,
+      invoker,
+    );
+    closers.push(() => mapping.stop());
+    return mapping;
   }
 
   it("gives each function its own environment and captures what it prints", async () => {
@@ -192,22 +213,8 @@ describe("local function host and SQS event source mapping", function () {
       }),
     );
     const { local, lines } = fn("consumer", BATCH_HANDLER, { MARK: "m" });
-    const mapping = new SqsEventSourceMapping(
-      {
-        queueUrl: queue.QueueUrl!,
-        queueArn: localQueueArn(aws, "esm-queue"),
-        region: aws.region,
-        batchSize: 10,
-        maximumBatchingWindowSeconds: 0,
-        maximumConcurrency: 2,
-        reportBatchItemFailures: true,
-        retryDelaySeconds: 0,
-      },
-      aws.sqs,
-      local,
-    );
+    const mapping = mappingOn(queue.QueueUrl!, "esm-queue", local, { maximumConcurrency: 2 });
     mapping.start();
-    closers.push(() => mapping.stop());
     await aws.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queue.QueueUrl,
@@ -249,22 +256,8 @@ describe("local function host and SQS event source mapping", function () {
       const name = `window-${windowSeconds}`;
       const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: name }));
       const invoker = recorder();
-      const mapping = new SqsEventSourceMapping(
-        {
-          queueUrl: queue.QueueUrl!,
-          queueArn: localQueueArn(aws, name),
-          region: aws.region,
-          batchSize,
-          maximumBatchingWindowSeconds: windowSeconds,
-          maximumConcurrency: 1,
-          reportBatchItemFailures: true,
-          retryDelaySeconds: 0,
-        },
-        aws.sqs,
-        invoker,
-      );
+      const mapping = mappingOn(queue.QueueUrl!, name, invoker, { batchSize, maximumBatchingWindowSeconds: windowSeconds });
       mapping.start();
-      closers.push(() => mapping.stop());
       await aws.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queue.QueueUrl,
@@ -304,23 +297,9 @@ describe("local function host and SQS event source mapping", function () {
   it("survives a failed delete: the batch goes back, is processed again, and the poller goes on", async () => {
     const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "flaky-delete", Attributes: { VisibilityTimeout: "30" } }));
     const invoker = recorder();
-    const mapping = new SqsEventSourceMapping(
-      {
-        queueUrl: queue.QueueUrl!,
-        queueArn: localQueueArn(aws, "flaky-delete"),
-        region: aws.region,
-        batchSize: 10,
-        maximumBatchingWindowSeconds: 0,
-        maximumConcurrency: 1,
-        reportBatchItemFailures: true,
-        retryDelaySeconds: 0,
-      },
-      failing("DeleteMessageBatchCommand", 1),
-      invoker,
-    );
+    const mapping = mappingOn(queue.QueueUrl!, "flaky-delete", invoker, {}, failing("DeleteMessageBatchCommand", 1));
     await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: ["a", "b", "c"].map((body) => ({ Id: body, MessageBody: body })) }));
     mapping.start();
-    closers.push(() => mapping.stop());
     await until("the queue drained", async () => ((await queueDepth(aws.sqs, queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined));
     assert.deepEqual(
       { sizes: invoker.sizes, errors: mapping.stats.errors, deleted: mapping.stats.deleted, failure: mapping.failure },
@@ -330,22 +309,8 @@ describe("local function host and SQS event source mapping", function () {
 
   it("stops after five failed polls in a row and says why", async () => {
     const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "unreachable" }));
-    const mapping = new SqsEventSourceMapping(
-      {
-        queueUrl: queue.QueueUrl!,
-        queueArn: localQueueArn(aws, "unreachable"),
-        region: aws.region,
-        batchSize: 10,
-        maximumBatchingWindowSeconds: 0,
-        maximumConcurrency: 1,
-        reportBatchItemFailures: true,
-        retryDelaySeconds: 0,
-      },
-      failing("ReceiveMessageCommand", Number.POSITIVE_INFINITY),
-      recorder(),
-    );
+    const mapping = mappingOn(queue.QueueUrl!, "unreachable", recorder(), {}, failing("ReceiveMessageCommand", Number.POSITIVE_INFINITY));
     mapping.start();
-    closers.push(() => mapping.stop());
     const failure = await until("the mapping to give up", async () => mapping.failure);
     assert.equal(
       failure.message,
