@@ -23,7 +23,14 @@ export function ssmTokenProvider(
   get: (name: string) => Promise<string | undefined> = (name) => getParameter(name, { decrypt: true, maxAge: TOKEN_MAX_AGE_SECONDS }),
 ): TokenProvider | undefined {
   if (parameterName === undefined) return undefined;
-  return () => get(parameterName);
+  // The records of a batch list their sources concurrently; without sharing the fetch in
+  // flight each would miss the cache at once, and SSM's GetParameter allows only 40
+  // requests a second per account by default.
+  let inFlight: Promise<string | undefined> | undefined;
+  return () =>
+    (inFlight ??= get(parameterName).finally(() => {
+      inFlight = undefined;
+    }));
 }
 
 /** What a caller may substitute; anything left out gets the production default. */
