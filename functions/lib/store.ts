@@ -86,9 +86,15 @@ export class TableWriter {
     return { written, unchanged: byKey.size - written.length, tooLarge };
   }
 
-  /** Puts every item, unconditionally, in chunks of 25. */
+  /**
+   * Puts every item, unconditionally, in chunks of 25. Items with the same key collapse to
+   * the last one: BatchWriteItem refuses a request that names a key twice, and one such
+   * pair would otherwise fail every item written with it.
+   */
   async putAll(items: readonly Item[]): Promise<void> {
-    for (const part of chunk(items, BATCH_WRITE_MAX_ITEMS)) {
+    const byKey = new Map<string, Item>();
+    for (const item of items) byKey.set(keyString(item, this.keys), item);
+    for (const part of chunk([...byKey.values()], BATCH_WRITE_MAX_ITEMS)) {
       let pending: WriteRequest[] = part.map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; pending.length > 0; attempt += 1) {
         if (attempt > 0) await this.pause(attempt, "BatchWriteItem", pending.length);

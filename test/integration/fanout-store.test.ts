@@ -188,6 +188,16 @@ describe("fan-out and store against the embedded AWS", () => {
       assert.equal(await scanCount(), 2);
     });
 
+    it("puts items that share a key as one, the last, instead of failing the request", async () => {
+      const writer = new TableWriter({ client: aws.dynamodb, tableName: table, keys: { hashKey: "sale_id", rangeKey: "employee_id" }, ...fast });
+      await writer.putAll([item(1, "first"), item(2), item(1, "last")]);
+      const { Items } = await aws.dynamodb.send(new ScanCommand({ TableName: table }));
+      assert.deepEqual(Items?.map((found) => [found.sale_id.S, found[CONTENT_HASH_ATTRIBUTE].S]).sort(), [
+        ["S1", "last"],
+        ["S2", "h1"],
+      ]);
+    });
+
     it("gives up with a StoreError when items stay unprocessed", async () => {
       const writer = new TableWriter({
         client: unprocessing(aws.dynamodb, 1_000),
