@@ -37,7 +37,7 @@ export class Iam extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      new aws.iam.RolePolicy(
+      const policy = new aws.iam.RolePolicy(
         `${name}-${stage}`,
         {
           role: role.name,
@@ -45,7 +45,10 @@ export class Iam extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      roleArns[stage] = role.arn;
+      // AWS checks the role's permissions when an event source mapping or an async invoke
+      // config is created, so whatever uses the role must wait for its policy, not only for
+      // the role: the ARN handed out carries the policy as a dependency.
+      roleArns[stage] = pulumi.all([role.arn, policy.id]).apply(([arn]) => arn);
     }
     this.roleArns = roleArns;
 

@@ -22,6 +22,8 @@ export interface RecordedResource {
   /** Inputs plus the computed attributes a real deployment would report. */
   state: Record<string, any>;
   id?: string;
+  /** URNs the engine would create first: explicit dependsOn and those of every input. */
+  dependencies: string[];
 }
 
 export interface ProgramRun {
@@ -274,6 +276,7 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
         parentUrn: req.getParent() || undefined,
         inputs: {},
         state: {},
+        dependencies: typeof req.getDependenciesList === "function" ? [...req.getDependenciesList()] : [],
       };
       resources.push(record);
       return current.run(record, () =>

@@ -201,6 +201,19 @@ describe("infra: the Pulumi program under mocks", function () {
         assert.equal(ofType(run, T.parameter).length, 0);
       });
 
+      it("creates each function, and so its trigger, only after its role's policy exists", function () {
+        // AWS checks the role's permissions when a mapping or an async invoke config is created.
+        const run = runs[stack];
+        for (const stage of STAGES) {
+          const policy = one(run, T.rolePolicy, `cascading-etl-iam-${stage}`);
+          const fn = one(run, T.fn, `cascading-etl-${stage}-function`);
+          assert.ok(fn.dependencies.includes(policy.urn), `${stage} function waits for ${policy.urn}`);
+          const triggers = [...ofType(run, T.esm), ...ofType(run, T.invokeConfig)].filter((trigger) => trigger.name.startsWith(`cascading-etl-${stage}-`));
+          assert.equal(triggers.length, 1, stage);
+          assert.ok(triggers[0].dependencies.includes(fn.urn), `${triggers[0].name} waits for ${fn.name}`);
+        }
+      });
+
       it("grants each collector role exactly its statements, on exactly its ARNs", function () {
         const run = runs[stack];
         const expected = expectedRoleStatements(run, { region: stack === "dev" ? "eu-west-1" : "eu-central-1", logStack: stack });
