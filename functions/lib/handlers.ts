@@ -87,9 +87,10 @@ function createSqsHandler(deps: HandlerDeps, work: RecordWork, what: string): (e
       }
     };
     try {
-      // Reporting every failure, even a full batch, as batchItemFailures keeps one
-      // response shape; SQS retries exactly those messages either way.
-      return await processPartialResponse(event, perRecord, processor, { context, throwOnFullBatchFailure: false });
+      // A batch whose every record failed throws (Powertools' default), so the invocation
+      // counts in Lambda's Errors metric and trips the Errors alarm: a source outage or a
+      // missing permission fails whole batches. SQS retries the same messages either way.
+      return await processPartialResponse(event, perRecord, processor, { context });
     } finally {
       telemetry.flush();
     }

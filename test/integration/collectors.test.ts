@@ -135,10 +135,9 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.deepEqual(forwarded, []);
     });
 
-    it("a whole batch of poison messages is reported, not thrown", async () => {
+    it("a batch whose every message fails fails the invocation, so the Errors alarm sees it", async () => {
       const handlers = fx.handlers();
-      const bad = sqsRecord("null");
-      assert.deepEqual(await handlers.sales({ Records: [bad] }), { batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+      await assert.rejects(handlers.sales({ Records: [sqsRecord("null"), sqsRecord("{}")] }), { name: "FullBatchFailureError" });
     });
   });
 
