@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { STAGES, type StageName } from "../functions/lib/contract";
+import { ScheduleEventSchema } from "../functions/lib/schemas";
 
 export const PROJECT = "cascading-etl";
 
@@ -336,11 +337,13 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
   let scheduleBranches: string[] = [];
   const branchesRaw = rawOf("scheduleBranches") ?? "[]";
   try {
-    const parsed: unknown = JSON.parse(branchesRaw);
-    if (!Array.isArray(parsed) || !parsed.every((b) => typeof b === "string" && b.trim() !== "")) throw new Error("not a list");
-    scheduleBranches = parsed as string[];
+    // The schedule's input is checked by the branches collector's own event schema: a list
+    // it would refuse would fail every scheduled run, so it is refused here instead.
+    const parsed = ScheduleEventSchema.safeParse({ branches: JSON.parse(branchesRaw) as unknown });
+    if (!parsed.success || parsed.data.branches === undefined) throw new Error("not a list");
+    scheduleBranches = parsed.data.branches;
   } catch {
-    fail("scheduleBranches", "must be a list of non-empty branch names", branchesRaw);
+    fail("scheduleBranches", "must be a list of at most 1000 branch names, each 1 to 256 characters", branchesRaw);
   }
 
   const lookbackHours = int("lookbackHours", 1, 168);
