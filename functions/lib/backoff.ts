@@ -35,7 +35,9 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
   // Only IMF-fixdate and the two obsolete forms are HTTP-dates; Date.parse accepts
   // far more, so require a weekday name and GMT the way all three forms carry them.
   if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /.test(value) || !/GMT$|\d{4}$/.test(value)) return undefined;
-  const at = Date.parse(value);
+  // HTTP-dates are always UTC; asctime's form does not say so, and Date.parse would read
+  // it in the local time zone.
+  const at = Date.parse(/GMT$/.test(value) ? value : `${value} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }

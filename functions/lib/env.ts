@@ -9,7 +9,8 @@ import { EnvironmentError } from "./errors";
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_LOOKBACK_HOURS = 24;
-export const DEFAULT_REJECTS_TTL_DAYS = 14;
+/** The same as the `rejectsTtlDays` config default, which the program always sets. */
+export const DEFAULT_REJECTS_TTL_DAYS = 30;
 
 export interface StageConfig {
   stage: StageName;

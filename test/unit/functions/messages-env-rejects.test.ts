@@ -72,7 +72,7 @@ describe("loadStageConfig", () => {
       sourceTokenParameter: undefined,
       deployStage: "dev",
       lookbackHours: 24,
-      rejectsTtlDays: 14,
+      rejectsTtlDays: 30,
     });
     const sales = loadStageConfig("sales", { ...full, [ENV.lookbackHours]: "6", [ENV.sourceTokenParameter]: "/etl/token", [ENV.rejectsTtlDays]: "3" });
     assert.deepEqual([sales.targetQueueUrl, sales.lookbackHours, sales.sourceTokenParameter, sales.rejectsTtlDays], [undefined, 6, "/etl/token", 3]);
