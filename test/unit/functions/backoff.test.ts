@@ -105,3 +105,20 @@ describe("backoff", () => {
     });
   });
 });
+
+describe("parseRetryAfter in another time zone", () => {
+  let zone: string | undefined;
+  beforeEach(() => {
+    zone = process.env.TZ;
+    process.env.TZ = "America/New_York";
+  });
+  afterEach(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
+  it("reads the asctime form as UTC, as every HTTP-date is", () => {
+    const now = Date.UTC(1994, 10, 6, 8, 49, 0);
+    assert.equal(parseRetryAfter("Sun Nov  6 08:49:37 1994", now), 37_000);
+  });
+});
