@@ -3,8 +3,9 @@ import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { CONTENT_HASH_ATTRIBUTE, REJECTS_TTL_ATTRIBUTE } from "../../functions/lib/contract";
 import { contentHash } from "../../functions/lib/hash";
+import { DEFAULT_REJECTS_TTL_DAYS } from "../../functions/lib/env";
 import type { Dataset } from "../../local/source-api";
-import { drain, ids, lambdaContext, runPipeline, sqsRecord, startFixture, type Fixture } from "./fixture";
+import { drain, FAST, ids, lambdaContext, runPipeline, sqsRecord, startFixture, type Fixture } from "./fixture";
 
 const HOUR = 3_600_000;
 
@@ -173,7 +174,7 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       const ttl = Number(branch[REJECTS_TTL_ATTRIBUTE].N);
       const rejectedAt = Date.parse(branch.rejected_at.S!);
       assert.ok(rejectedAt >= started - 1000 && rejectedAt <= Date.now());
-      assert.equal(ttl, Math.floor(rejectedAt / 1000) + 14 * 86_400);
+      assert.equal(ttl, Math.floor(rejectedAt / 1000) + DEFAULT_REJECTS_TTL_DAYS * 86_400);
       // The oversized sale's excerpt is bounded; its item never reached the sales table.
       const big = byKey.get("sales/S002-002-001")!;
       assert.ok(big.payload_excerpt.S!.length <= 2048);
@@ -221,13 +222,21 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       fx = await startFixture({
         seed: 2,
         scale: { branches: 1, employeesPerBranch: 2, salesPerSalesperson: 1 },
-        faults: { script: ["429", "429"], retryAfter: { form: "date", seconds: 0 } },
+        faults: { script: ["429", "429"], retryAfter: { form: "date", seconds: 30 } },
       });
-      const handlers = fx.handlers();
+      // The waits are recorded, not slept: what matters is that the date was read.
+      const waits: number[] = [];
+      const handlers = fx.handlers({ branches: { source: { ...FAST.source, retryAfterCapMs: 60_000, sleep: async (ms) => void waits.push(ms) } } });
       const result = await handlers.branches({});
       assert.equal(result.written, 1);
       assert.equal(handlers.counts.branches.retried, 2);
       assert.equal(fx.source.truth().faults.throttled, 2);
+      // An HTTP-date has whole seconds, so 30 s ahead is between 29 and 30 s away.
+      assert.equal(waits.length, 2);
+      assert.ok(
+        waits.every((ms) => ms > 28_000 && ms <= 30_000),
+        JSON.stringify(waits),
+      );
     });
 
     it("a cursor loop fails the run instead of spinning", async () => {
@@ -240,7 +249,10 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
     it("stops at the deadline kept below the function's remaining time", async () => {
       fx = await startFixture({ seed: 2, scale: { branches: 1, employeesPerBranch: 1, salesPerSalesperson: 1 }, faults: { latencyMs: 1_500 } });
       const handlers = fx.handlers();
+      const started = Date.now();
       await assert.rejects(handlers.branches({}, lambdaContext(1_000)), { name: "DeadlineExceededError" });
+      // The deadline leaves 500 ms of the 1 s for the function to fail cleanly before Lambda would end it.
+      assert.ok(Date.now() - started < 1_000, `gave up after ${Date.now() - started} ms`);
     });
 
     it("a non-retryable status fails at once", async () => {
