@@ -98,7 +98,8 @@ export const CONFIG_SPEC = {
   maxConcurrency: {
     type: "integer",
     default: 5,
-    description: "Maximum concurrent invocations per event source mapping (2-1000), which also caps load on the source API.",
+    description:
+      "Maximum concurrent invocations per event source mapping (2-1000). Each invocation reads its batch's records in parallel, so source load peaks at maxConcurrency × batchSize requests.",
     split: "pipeline",
   },
   maxReceiveCount: { type: "integer", default: 10, description: "Receives before a message moves to its DLQ (at least 5).", split: "shared" },
