@@ -82,39 +82,24 @@ export class Monitoring extends pulumi.ComponentResource {
       const errors = lambda.errors({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS });
       const duration = lambda.duration({ dimensions, statistic: "Maximum", period: DURATION_ALARM_PERIOD_SECONDS });
       const throttles = lambda.throttles({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS });
-      errors.createAlarm(
-        `${name}-${stage}-errors`,
+      // The three alarms of every collector differ only in metric, threshold and wording.
+      const alarms = [
+        { kind: "errors", metric: errors, threshold: 1, description: `The ${stage} collector failed at least once in 5 minutes.` },
         {
-          ...actions,
-          threshold: 1,
-          evaluationPeriods: 1,
-          treatMissingData: "notBreaching",
-          alarmDescription: `The ${stage} collector failed at least once in 5 minutes.`,
-        },
-        { parent: this },
-      );
-      duration.createAlarm(
-        `${name}-${stage}-duration`,
-        {
-          ...actions,
+          kind: "duration",
+          metric: duration,
           threshold: durationThresholdMs(fn.timeoutSeconds, percent),
-          evaluationPeriods: 1,
-          treatMissingData: "notBreaching",
-          alarmDescription: `An invocation of the ${stage} collector took ${percent}% of its ${fn.timeoutSeconds} s timeout.`,
+          description: `An invocation of the ${stage} collector took ${percent}% of its ${fn.timeoutSeconds} s timeout.`,
         },
-        { parent: this },
-      );
-      throttles.createAlarm(
-        `${name}-${stage}-throttles`,
-        {
-          ...actions,
-          threshold: 1,
-          evaluationPeriods: 1,
-          treatMissingData: "notBreaching",
-          alarmDescription: `The ${stage} collector was throttled in the last 5 minutes.`,
-        },
-        { parent: this },
-      );
+        { kind: "throttles", metric: throttles, threshold: 1, description: `The ${stage} collector was throttled in the last 5 minutes.` },
+      ];
+      for (const alarm of alarms) {
+        alarm.metric.createAlarm(
+          `${name}-${stage}-${alarm.kind}`,
+          { ...actions, threshold: alarm.threshold, evaluationPeriods: 1, treatMissingData: "notBreaching", alarmDescription: alarm.description },
+          { parent: this },
+        );
+      }
       widgets.push(
         new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${stage}: errors and throttles`, metrics: [errors, throttles], width: 8 }),
         new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${stage}: duration (max, ms)`, metrics: [duration], width: 8 }),
