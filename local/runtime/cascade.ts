@@ -4,11 +4,12 @@
  * third-party API; a run fires the schedule, waits until every queue is drained, takes a
  * census and checks that nothing was lost or duplicated.
  */
-import { STAGES, TABLE_KEYS, METRICS, METRICS_NAMESPACE, REJECT_ATTRIBUTES, type StageName } from "../../functions/lib/contract";
+import { STAGES, TABLE_KEYS, METRICS, METRICS_NAMESPACE, type StageName } from "../../functions/lib/contract";
 import { startEmbeddedAws, type EmbeddedAws } from "../embedded-aws";
 import { recordProgram, type ProgramRun } from "../plan/record";
 import { loadStackConfig } from "../plan/stack-config";
 import { startSourceApi, type FaultOptions, type ScalePreset, type SourceApi } from "../source-api";
+import { listRejects } from "../rejects-list";
 import { checkConservation, type Census, type ServedRecords } from "./conservation";
 import { parseBody, peekAll, queueDepth, scanAttribute } from "./census";
 import { addTotals, parseEmfLine, type MetricTotals } from "./emf";
@@ -302,13 +303,7 @@ export class LocalCascade {
     };
     const ids = async (kind: "branches" | "salespersons" | "sales") =>
       (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map((item) => item[TABLE_KEYS[kind].hashKey]);
-    const rejects = (
-      await scanAttribute(this.aws.dynamodb, tableName("rejects"), [TABLE_KEYS.rejects.hashKey, TABLE_KEYS.rejects.rangeKey, REJECT_ATTRIBUTES.reason])
-    ).map((item) => ({
-      stage: item[TABLE_KEYS.rejects.hashKey],
-      sourceId: item[TABLE_KEYS.rejects.rangeKey],
-      reason: item[REJECT_ATTRIBUTES.reason],
-    }));
+    const rejects = await listRejects(this.aws.dynamodb, tableName("rejects"));
 
     const deadLetterCounts = { branches: 0, salespersons: 0, sales: 0 } as Record<StageName, number>;
     const deadLetters = { scheduledRuns: 0, branchIds: [] as string[], employeeIds: [] as string[] };
