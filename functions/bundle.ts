@@ -60,7 +60,9 @@ export function buildBundle(stage: StageName, root: string = DEFAULT_BUNDLE_ROOT
   });
   fs.mkdirSync(dir, { recursive: true });
   // The map first: a reader that sees the new index.js must find its map.
-  const ordered = [...result.outputFiles].sort((a, b) => Number(a.path.endsWith(".map")) - Number(b.path.endsWith(".map"))).reverse();
+  const ordered = [...result.outputFiles]
+    .sort((a, b) => Number(a.path.endsWith(".map")) - Number(b.path.endsWith(".map")))
+    .reverse();
   for (const output of ordered) replaceFile(output.path, output.contents);
   return { stage, dir, file, bytes: fs.statSync(file).size, mapBytes: fs.statSync(`${file}.map`).size };
 }

@@ -96,22 +96,34 @@ export class Collector extends pulumi.ComponentResource {
     const timeoutSeconds = args.timeoutSeconds ?? 60;
     const logRetentionDays = args.logRetentionDays ?? 30;
     const problems: string[] = [];
-    if (!(STAGES as readonly string[]).includes(args.stage)) problems.push(`stage must be one of ${STAGES.join(", ")} (got ${JSON.stringify(args.stage)})`);
+    if (!(STAGES as readonly string[]).includes(args.stage))
+      problems.push(`stage must be one of ${STAGES.join(", ")} (got ${JSON.stringify(args.stage)})`);
     if (!Number.isInteger(memoryMb) || memoryMb < LAMBDA_LIMITS.memoryMb.min || memoryMb > LAMBDA_LIMITS.memoryMb.max)
-      problems.push(`memoryMb must be an integer from ${LAMBDA_LIMITS.memoryMb.min} to ${LAMBDA_LIMITS.memoryMb.max} (got ${memoryMb})`);
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < LAMBDA_LIMITS.timeoutSeconds.min || timeoutSeconds > LAMBDA_LIMITS.timeoutSeconds.max)
+      problems.push(
+        `memoryMb must be an integer from ${LAMBDA_LIMITS.memoryMb.min} to ${LAMBDA_LIMITS.memoryMb.max} (got ${memoryMb})`,
+      );
+    if (
+      !Number.isInteger(timeoutSeconds) ||
+      timeoutSeconds < LAMBDA_LIMITS.timeoutSeconds.min ||
+      timeoutSeconds > LAMBDA_LIMITS.timeoutSeconds.max
+    )
       problems.push(
         `timeoutSeconds must be an integer from ${LAMBDA_LIMITS.timeoutSeconds.min} to ${LAMBDA_LIMITS.timeoutSeconds.max} (got ${timeoutSeconds})`,
       );
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays))
       problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
-    if (args.trigger?.kind !== "schedule" && args.trigger?.kind !== "queue") problems.push(`trigger.kind must be "schedule" or "queue"`);
+    if (args.trigger?.kind !== "schedule" && args.trigger?.kind !== "queue")
+      problems.push(`trigger.kind must be "schedule" or "queue"`);
     if (problems.length > 0) throw new Error(`Collector ${name}: ${problems.join("; ")}`);
     super("cascading-etl:index:Collector", name, {}, opts);
 
     this.timeoutSeconds = timeoutSeconds;
 
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: args.logGroupName, retentionInDays: logRetentionDays }, { parent: this });
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: args.logGroupName, retentionInDays: logRetentionDays },
+      { parent: this },
+    );
 
     const fn = new aws.lambda.Function(
       `${name}-function`,
@@ -139,13 +151,20 @@ export class Collector extends pulumi.ComponentResource {
         `${name}-scheduler`,
         {
           description: `Lets EventBridge Scheduler start the ${args.stage} collector`,
-          assumeRolePolicy: pulumi.output(trigger.accountId).apply((accountId) => toJson(assumeRolePolicy("scheduler.amazonaws.com", accountId))),
+          assumeRolePolicy: pulumi
+            .output(trigger.accountId)
+            .apply((accountId) => toJson(assumeRolePolicy("scheduler.amazonaws.com", accountId))),
         },
         { parent: this },
       );
       const rolePolicy = new aws.iam.RolePolicy(
         `${name}-scheduler`,
-        { role: role.name, policy: pulumi.all([fn.arn, trigger.deadLetterQueueArn]).apply(([fnArn, dlqArn]) => toJson(schedulerPolicy(fnArn, dlqArn))) },
+        {
+          role: role.name,
+          policy: pulumi
+            .all([fn.arn, trigger.deadLetterQueueArn])
+            .apply(([fnArn, dlqArn]) => toJson(schedulerPolicy(fnArn, dlqArn))),
+        },
         { parent: this },
       );
       new aws.lambda.FunctionEventInvokeConfig(
@@ -169,7 +188,10 @@ export class Collector extends pulumi.ComponentResource {
             arn: fn.arn,
             roleArn: role.arn,
             input: trigger.input,
-            retryPolicy: { maximumRetryAttempts: trigger.maxRetryAttempts, maximumEventAgeInSeconds: trigger.maxEventAgeSeconds },
+            retryPolicy: {
+              maximumRetryAttempts: trigger.maxRetryAttempts,
+              maximumEventAgeInSeconds: trigger.maxEventAgeSeconds,
+            },
             deadLetterConfig: { arn: trigger.deadLetterQueueArn },
           },
         },
@@ -192,6 +214,10 @@ export class Collector extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn, logGroupName: this.logGroupName });
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      logGroupName: this.logGroupName,
+    });
   }
 }

@@ -30,7 +30,9 @@ export interface ConfigKeySpec {
 /** Lambda's own limits (memory in MB, timeout in seconds). */
 export const LAMBDA_LIMITS = { memoryMb: { min: 128, max: 10240 }, timeoutSeconds: { min: 1, max: 900 } } as const;
 /** The retention values CloudWatch Logs accepts (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 /** SQS limits: retention 60 s..14 d, visibility at most 12 h. */
 export const SQS_LIMITS = { retentionSeconds: { min: 60, max: 1209600 }, visibilityTimeoutMaxSeconds: 43200 } as const;
 /** The redrive threshold we refuse to go below: fewer receives turn a throttled burst into dead letters. */
@@ -51,7 +53,12 @@ const collectorSpecs = Object.fromEntries(
   STAGES.flatMap((stage) => [
     [
       memoryKey(stage),
-      { type: "integer", default: COLLECTOR_DEFAULTS[stage].memoryMb, description: `Memory of the ${stage} collector in MB (128-10240).`, split: "pipeline" },
+      {
+        type: "integer",
+        default: COLLECTOR_DEFAULTS[stage].memoryMb,
+        description: `Memory of the ${stage} collector in MB (128-10240).`,
+        split: "pipeline",
+      },
     ],
     [
       timeoutKey(stage),
@@ -76,7 +83,8 @@ export const CONFIG_SPEC = {
   sourceApiToken: {
     type: "string",
     secret: true,
-    description: "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name.",
+    description:
+      "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name.",
     split: "pipeline",
   },
   schedule: {
@@ -85,16 +93,31 @@ export const CONFIG_SPEC = {
     description: "EventBridge Scheduler expression that starts a run: rate(N unit) or cron(6 fields).",
     split: "pipeline",
   },
-  scheduleBranches: { type: "array", default: [], description: "Branch names a scheduled run is limited to; empty means all branches.", split: "pipeline" },
-  lookbackHours: { type: "integer", default: 24, description: "How far back the sales collector reads sales, in hours (1-168).", split: "pipeline" },
+  scheduleBranches: {
+    type: "array",
+    default: [],
+    description: "Branch names a scheduled run is limited to; empty means all branches.",
+    split: "pipeline",
+  },
+  lookbackHours: {
+    type: "integer",
+    default: 24,
+    description: "How far back the sales collector reads sales, in hours (1-168).",
+    split: "pipeline",
+  },
   ...collectorSpecs,
   batchSize: {
     type: "integer",
     default: 10,
-    description: "Messages per invocation of the queue-triggered collectors (1-10; up to 10000 with a batching window).",
+    description:
+      "Messages per invocation of the queue-triggered collectors (1-10; up to 10000 with a batching window).",
     split: "pipeline",
   },
-  batchingWindowSeconds: { type: "integer", default: 0, description: "How long the event source mapping gathers a batch, in seconds (0-300)." },
+  batchingWindowSeconds: {
+    type: "integer",
+    default: 0,
+    description: "How long the event source mapping gathers a batch, in seconds (0-300).",
+  },
   maxConcurrency: {
     type: "integer",
     default: 5,
@@ -102,7 +125,12 @@ export const CONFIG_SPEC = {
       "Maximum concurrent invocations per event source mapping (2-1000). Each invocation reads its batch's records in parallel, so source load peaks at maxConcurrency × batchSize requests.",
     split: "pipeline",
   },
-  maxReceiveCount: { type: "integer", default: 10, description: "Receives before a message moves to its DLQ (at least 5).", split: "shared" },
+  maxReceiveCount: {
+    type: "integer",
+    default: 10,
+    description: "Receives before a message moves to its DLQ (at least 5).",
+    split: "shared",
+  },
   queueRetentionSeconds: {
     type: "integer",
     default: 345600,
@@ -121,7 +149,12 @@ export const CONFIG_SPEC = {
     description: "Retention of the functions' log groups in days (a value CloudWatch Logs accepts).",
     split: "pipeline",
   },
-  alarmEmail: { type: "string", default: "", description: "Email address subscribed to the alarm topic; empty means no subscription.", split: "pipeline" },
+  alarmEmail: {
+    type: "string",
+    default: "",
+    description: "Email address subscribed to the alarm topic; empty means no subscription.",
+    split: "pipeline",
+  },
   durationAlarmPercent: {
     type: "integer",
     default: 80,
@@ -131,12 +164,28 @@ export const CONFIG_SPEC = {
   queueAgeAlarmSeconds: {
     type: "integer",
     default: 3600,
-    description: "Alarm when the oldest message of a stage queue is this old, in seconds (60 up to, not including, queueRetentionSeconds).",
+    description:
+      "Alarm when the oldest message of a stage queue is this old, in seconds (60 up to, not including, queueRetentionSeconds).",
     split: "pipeline",
   },
-  pointInTimeRecovery: { type: "boolean", default: false, description: "Point-in-time recovery on every table.", split: "shared" },
-  deletionProtection: { type: "boolean", default: false, description: "Deletion protection on every table.", split: "shared" },
-  rejectsTtlDays: { type: "integer", default: 30, description: "Days a reject is kept before DynamoDB's TTL removes it (1-365).", split: "pipeline" },
+  pointInTimeRecovery: {
+    type: "boolean",
+    default: false,
+    description: "Point-in-time recovery on every table.",
+    split: "shared",
+  },
+  deletionProtection: {
+    type: "boolean",
+    default: false,
+    description: "Deletion protection on every table.",
+    split: "shared",
+  },
+  rejectsTtlDays: {
+    type: "integer",
+    default: 30,
+    description: "Days a reject is kept before DynamoDB's TTL removes it (1-365).",
+    split: "pipeline",
+  },
   scheduleMaxRetryAttempts: {
     type: "integer",
     default: 2,
@@ -170,7 +219,8 @@ export const CONFIG_SPEC = {
   sharedStack: {
     type: "string",
     default: "",
-    description: "With stackRole pipeline: the shared stack to read, fully qualified as <org>/<project>/<stack>. Empty otherwise.",
+    description:
+      "With stackRole pipeline: the shared stack to read, fully qualified as <org>/<project>/<stack>. Empty otherwise.",
     split: "pipeline",
   },
   pipelineStackName: {
@@ -198,7 +248,8 @@ export const STACK_ROLES = ["all", "shared", "pipeline"] as const;
  * (named here, because the roles are scoped to that stack's log groups and token
  * parameter), and the `pipeline` stack reads them from `sharedStack`.
  */
-export type StackRole = { role: "all" } | { role: "shared"; pipelineStackName: string } | { role: "pipeline"; sharedStack: string };
+export type StackRole =
+  { role: "all" } | { role: "shared"; pipelineStackName: string } | { role: "pipeline"; sharedStack: string };
 
 /** The validated, typed configuration the program is built from. */
 export interface PipelineConfig {
@@ -280,12 +331,16 @@ type Raw = Record<string, string | undefined>;
  * passes them; arrays JSON-encoded) into a typed config, or lists every problem, each
  * naming its key and what is allowed.
  */
-export function parseConfig(raw: Raw, context: { project?: string; stack: string; region?: string; unknownKeys?: string[] }): ParseResult {
+export function parseConfig(
+  raw: Raw,
+  context: { project?: string; stack: string; region?: string; unknownKeys?: string[] },
+): ParseResult {
   const project = context.project ?? PROJECT;
   const errors: string[] = [];
   const fail = (key: string, allowed: string, got: unknown) =>
     errors.push(`${key.includes(":") ? key : `${project}:${key}`} ${allowed} (got ${JSON.stringify(got)})`);
-  for (const key of context.unknownKeys ?? []) fail(key, `is not a known key; known keys: ${CONFIG_KEYS.join(", ")}`, raw[key] ?? "");
+  for (const key of context.unknownKeys ?? [])
+    fail(key, `is not a known key; known keys: ${CONFIG_KEYS.join(", ")}`, raw[key] ?? "");
 
   const rawOf = (key: ConfigKey): string | undefined => {
     const value = raw[key];
@@ -318,7 +373,8 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
   const stackRole = parseStackRole(raw, project, context.stack, rawOf, fail);
 
   const region = context.region;
-  if (region === undefined || !REGION.test(region)) fail("aws:region", "must be set to an AWS region such as eu-west-1", region ?? "");
+  if (region === undefined || !REGION.test(region))
+    fail("aws:region", "must be set to an AWS region such as eu-west-1", region ?? "");
 
   let sourceApiUrl = rawOf("sourceApiUrl") ?? "";
   try {
@@ -362,11 +418,29 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
   const batchSize =
     batchingWindowSeconds > 0
       ? int("batchSize", 1, 10000, "must be an integer from 1 to 10000 with a batching window")
-      : int("batchSize", 1, 10, "must be an integer from 1 to 10 without a batching window (set batchingWindowSeconds for larger batches)");
+      : int(
+          "batchSize",
+          1,
+          10,
+          "must be an integer from 1 to 10 without a batching window (set batchingWindowSeconds for larger batches)",
+        );
   const maxConcurrency = int("maxConcurrency", 2, 1000);
-  const maxReceiveCount = int("maxReceiveCount", MIN_MAX_RECEIVE_COUNT, 1000, `must be an integer from ${MIN_MAX_RECEIVE_COUNT} to 1000`);
-  const queueRetentionSeconds = int("queueRetentionSeconds", SQS_LIMITS.retentionSeconds.min, SQS_LIMITS.retentionSeconds.max);
-  const dlqRetentionSeconds = int("dlqRetentionSeconds", SQS_LIMITS.retentionSeconds.min, SQS_LIMITS.retentionSeconds.max);
+  const maxReceiveCount = int(
+    "maxReceiveCount",
+    MIN_MAX_RECEIVE_COUNT,
+    1000,
+    `must be an integer from ${MIN_MAX_RECEIVE_COUNT} to 1000`,
+  );
+  const queueRetentionSeconds = int(
+    "queueRetentionSeconds",
+    SQS_LIMITS.retentionSeconds.min,
+    SQS_LIMITS.retentionSeconds.max,
+  );
+  const dlqRetentionSeconds = int(
+    "dlqRetentionSeconds",
+    SQS_LIMITS.retentionSeconds.min,
+    SQS_LIMITS.retentionSeconds.max,
+  );
   if (dlqRetentionSeconds <= queueRetentionSeconds) {
     fail(
       "dlqRetentionSeconds",
@@ -380,7 +454,8 @@ export function parseConfig(raw: Raw, context: { project?: string; stack: string
     fail("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`, logRetentionRaw);
   }
   const alarmEmail = optionalString("alarmEmail");
-  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) fail("alarmEmail", "must be an email address or empty", alarmEmail);
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
+    fail("alarmEmail", "must be an email address or empty", alarmEmail);
   const durationAlarmPercent = int("durationAlarmPercent", 1, 100);
   const queueAgeAlarmSeconds = int(
     "queueAgeAlarmSeconds",
@@ -478,7 +553,11 @@ function parseStackRole(
     const owner = (CONFIG_SPEC[key] as ConfigKeySpec).split;
     if (owner === undefined || !isSet(key)) continue;
     if (role === "all" && (key === "sharedStack" || key === "pipelineStackName")) {
-      fail(key, `is only read in split mode (stackRole ${owner}); a stackRole all stack owns every resource itself`, raw[key]);
+      fail(
+        key,
+        `is only read in split mode (stackRole ${owner}); a stackRole all stack owns every resource itself`,
+        raw[key],
+      );
     } else if (role !== "all" && role !== owner) {
       fail(
         key,
@@ -492,7 +571,11 @@ function parseStackRole(
   if (role === "shared") {
     const name = (rawOf("pipelineStackName") ?? "").trim();
     if (!STACK_NAME.test(name)) {
-      fail("pipelineStackName", "must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared", name);
+      fail(
+        "pipelineStackName",
+        "must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared",
+        name,
+      );
       return undefined;
     }
     if (name === stack) {
@@ -503,7 +586,11 @@ function parseStackRole(
   }
   const sharedStack = (rawOf("sharedStack") ?? "").trim();
   if (!QUALIFIED_STACK.test(sharedStack)) {
-    fail("sharedStack", "must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline", sharedStack);
+    fail(
+      "sharedStack",
+      "must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline",
+      sharedStack,
+    );
     return undefined;
   }
   if (sharedStack.endsWith(`/${project}/${stack}`)) {
@@ -539,7 +626,12 @@ export function loadConfig(): LoadedConfig {
     .filter((key) => key.startsWith(prefix))
     .map((key) => key.slice(prefix.length))
     .filter((key) => !(CONFIG_KEYS as string[]).includes(key));
-  const result = parseConfig(raw, { project, stack: pulumi.getStack(), region: new pulumi.Config("aws").get("region"), unknownKeys });
+  const result = parseConfig(raw, {
+    project,
+    stack: pulumi.getStack(),
+    region: new pulumi.Config("aws").get("region"),
+    unknownKeys,
+  });
   if (!result.ok) throw new ConfigError(result.errors);
   const { sourceApiToken, ...rest } = result.config;
   return { ...rest, sourceApiToken: sourceApiToken === undefined ? undefined : pulumi.secret(sourceApiToken) };

@@ -60,7 +60,11 @@ export class StackOutputContractError extends Error {
  * Validates plain output values against a contract. Pure, so it is tested without
  * Pulumi; `readStackOutputs` applies it to a StackReference's outputs.
  */
-export function parseStackOutputs<C extends OutputContract>(contract: C, stack: string, raw: Record<string, unknown>): ContractOf<C> {
+export function parseStackOutputs<C extends OutputContract>(
+  contract: C,
+  stack: string,
+  raw: Record<string, unknown>,
+): ContractOf<C> {
   const schema = schemas[contract];
   const keys = Object.keys(schema.shape) as string[];
   const picked: Record<string, unknown> = {};
@@ -70,7 +74,11 @@ export function parseStackOutputs<C extends OutputContract>(contract: C, stack: 
     // A value that is absent is reported as missing at its own path (tables.sales),
     // not as zod's "expected object, received undefined".
     const valueAt = (path: PropertyKey[]) =>
-      path.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
+      path.reduce<unknown>(
+        (value, key) =>
+          value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined,
+        raw,
+      );
     const problems = result.error.issues.map((issue) => {
       const where = issue.path.map(String).join(".");
       return valueAt(issue.path) === undefined ? `${where}: missing output` : `${where}: ${issue.message}`;
@@ -85,10 +93,15 @@ export function parseStackOutputs<C extends OutputContract>(contract: C, stack: 
  * one Output of the whole typed contract; a missing or malformed output fails the
  * program with `StackOutputContractError` naming it.
  */
-export function readStackOutputs<C extends OutputContract>(ref: pulumi.StackReference, contract: C): pulumi.Output<ContractOf<C>> {
+export function readStackOutputs<C extends OutputContract>(
+  ref: pulumi.StackReference,
+  contract: C,
+): pulumi.Output<ContractOf<C>> {
   const keys = Object.keys(schemas[contract].shape);
   const values = Object.fromEntries(keys.map((key) => [key, ref.getOutput(key)]));
-  return pulumi.all([ref.name, values]).apply(([name, raw]) => parseStackOutputs(contract, name, raw as Record<string, unknown>));
+  return pulumi
+    .all([ref.name, values])
+    .apply(([name, raw]) => parseStackOutputs(contract, name, raw as Record<string, unknown>));
 }
 
 /**
@@ -97,7 +110,11 @@ export function readStackOutputs<C extends OutputContract>(ref: pulumi.StackRefe
  * shared stack). A failure rejects with `StackOutputContractError`, whose message stays
  * as written because no resource input carries it.
  */
-export async function readStackOutputValues<C extends OutputContract>(ref: pulumi.StackReference, stack: string, contract: C): Promise<ContractOf<C>> {
+export async function readStackOutputValues<C extends OutputContract>(
+  ref: pulumi.StackReference,
+  stack: string,
+  contract: C,
+): Promise<ContractOf<C>> {
   const keys = Object.keys(schemas[contract].shape);
   const details = await Promise.all(keys.map((key) => ref.getOutputDetails(key)));
   const raw = Object.fromEntries(keys.map((key, i) => [key, details[i].value ?? details[i].secretValue]));

@@ -25,7 +25,11 @@ export function powertoolsEnvironment(project: string, stage: StageName): Record
  * which is absent fails here, naming it, except the token parameter: no token
  * configured means no variable, and the function runs without one.
  */
-export function collectorEnvironment(project: string, stage: StageName, facts: EnvironmentFacts): Record<string, pulumi.Input<string>> {
+export function collectorEnvironment(
+  project: string,
+  stage: StageName,
+  facts: EnvironmentFacts,
+): Record<string, pulumi.Input<string>> {
   const variables: Record<string, pulumi.Input<string>> = {};
   const missing: string[] = [];
   for (const key of STAGE_ENVIRONMENT[stage]) {

@@ -4,7 +4,9 @@ import { STAGES, type StageName } from "../functions/lib/contract";
 import { assumeRolePolicy, collectorPolicy, toJson, type CollectorGrants } from "./policies";
 
 /** `CollectorGrants` whose ARNs may be plain, or resolved from resources or a stack reference. */
-export type CollectorGrantsInput = pulumi.Input<{ readonly [K in keyof CollectorGrants]: pulumi.Input<CollectorGrants[K]> }>;
+export type CollectorGrantsInput = pulumi.Input<{
+  readonly [K in keyof CollectorGrants]: pulumi.Input<CollectorGrants[K]>;
+}>;
 
 export interface IamArgs {
   /** The account the roles live in; trust policies only accept calls on its behalf. */
@@ -33,7 +35,9 @@ export class Iam extends pulumi.ComponentResource {
         `${name}-${stage}`,
         {
           description: `Execution role of the ${stage} collector`,
-          assumeRolePolicy: pulumi.output(args.accountId).apply((accountId) => toJson(assumeRolePolicy("lambda.amazonaws.com", accountId))),
+          assumeRolePolicy: pulumi
+            .output(args.accountId)
+            .apply((accountId) => toJson(assumeRolePolicy("lambda.amazonaws.com", accountId))),
         },
         { parent: this },
       );

@@ -55,10 +55,12 @@ export class Monitoring extends pulumi.ComponentResource {
     // Validated before super() so a bad argument registers nothing.
     const percent = args.durationAlarmPercent ?? 80;
     const problems: string[] = [];
-    if (!Number.isInteger(percent) || percent < 1 || percent > 100) problems.push(`durationAlarmPercent must be an integer from 1 to 100 (got ${percent})`);
+    if (!Number.isInteger(percent) || percent < 1 || percent > 100)
+      problems.push(`durationAlarmPercent must be an integer from 1 to 100 (got ${percent})`);
     for (const stage of STAGES) {
       const timeout = args.functions?.[stage]?.timeoutSeconds;
-      if (!Number.isInteger(timeout) || timeout <= 0) problems.push(`functions.${stage}.timeoutSeconds must be a positive integer (got ${timeout})`);
+      if (!Number.isInteger(timeout) || timeout <= 0)
+        problems.push(`functions.${stage}.timeoutSeconds must be a positive integer (got ${timeout})`);
     }
     if (problems.length > 0) throw new Error(`Monitoring ${name}: ${problems.join("; ")}`);
     super("cascading-etl:index:Monitoring", name, {}, opts);
@@ -67,7 +69,11 @@ export class Monitoring extends pulumi.ComponentResource {
     // and alarm notifications carry no data, so the topic is left unencrypted.
     const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
     if (args.alarmEmail !== undefined) {
-      new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, { parent: this });
+      new aws.sns.TopicSubscription(
+        `${name}-alarm-email`,
+        { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail },
+        { parent: this },
+      );
     }
     this.alarmTopicArn = topic.arn;
     const actions = { alarmActions: [topic.arn], okActions: [topic.arn] };
@@ -84,25 +90,49 @@ export class Monitoring extends pulumi.ComponentResource {
       const throttles = lambda.throttles({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS });
       // The three alarms of every collector differ only in metric, threshold and wording.
       const alarms = [
-        { kind: "errors", metric: errors, threshold: 1, description: `The ${stage} collector failed at least once in 5 minutes.` },
+        {
+          kind: "errors",
+          metric: errors,
+          threshold: 1,
+          description: `The ${stage} collector failed at least once in 5 minutes.`,
+        },
         {
           kind: "duration",
           metric: duration,
           threshold: durationThresholdMs(fn.timeoutSeconds, percent),
           description: `An invocation of the ${stage} collector took ${percent}% of its ${fn.timeoutSeconds} s timeout.`,
         },
-        { kind: "throttles", metric: throttles, threshold: 1, description: `The ${stage} collector was throttled in the last 5 minutes.` },
+        {
+          kind: "throttles",
+          metric: throttles,
+          threshold: 1,
+          description: `The ${stage} collector was throttled in the last 5 minutes.`,
+        },
       ];
       for (const alarm of alarms) {
         alarm.metric.createAlarm(
           `${name}-${stage}-${alarm.kind}`,
-          { ...actions, threshold: alarm.threshold, evaluationPeriods: 1, treatMissingData: "notBreaching", alarmDescription: alarm.description },
+          {
+            ...actions,
+            threshold: alarm.threshold,
+            evaluationPeriods: 1,
+            treatMissingData: "notBreaching",
+            alarmDescription: alarm.description,
+          },
           { parent: this },
         );
       }
       widgets.push(
-        new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${stage}: errors and throttles`, metrics: [errors, throttles], width: 8 }),
-        new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${stage}: duration (max, ms)`, metrics: [duration], width: 8 }),
+        new awsx.classic.cloudwatch.LineGraphMetricWidget({
+          title: `${stage}: errors and throttles`,
+          metrics: [errors, throttles],
+          width: 8,
+        }),
+        new awsx.classic.cloudwatch.LineGraphMetricWidget({
+          title: `${stage}: duration (max, ms)`,
+          metrics: [duration],
+          width: 8,
+        }),
         new awsx.classic.cloudwatch.LineGraphMetricWidget({
           title: `${stage}: invocations`,
           metrics: [lambda.invocations({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS })],
@@ -116,7 +146,11 @@ export class Monitoring extends pulumi.ComponentResource {
       ...(Object.keys(args.queues) as QueueKind[]).map((kind) => ({ label: kind, name: args.queues[kind].dlqName })),
     ];
     for (const dlq of dlqs) {
-      const depth = sqs.approximateNumberOfMessagesVisible({ dimensions: { QueueName: dlq.name }, statistic: "Maximum", period: COUNT_ALARM_PERIOD_SECONDS });
+      const depth = sqs.approximateNumberOfMessagesVisible({
+        dimensions: { QueueName: dlq.name },
+        statistic: "Maximum",
+        period: COUNT_ALARM_PERIOD_SECONDS,
+      });
       depth.createAlarm(
         `${name}-${dlq.label}-dlq-depth`,
         {
@@ -133,7 +167,11 @@ export class Monitoring extends pulumi.ComponentResource {
     const queueWidgets: awsx.classic.cloudwatch.Widget[] = [];
     for (const kind of Object.keys(args.queues) as QueueKind[]) {
       const dimensions = { QueueName: args.queues[kind].name };
-      const age = sqs.approximateAgeOfOldestMessage({ dimensions, statistic: "Maximum", period: COUNT_ALARM_PERIOD_SECONDS });
+      const age = sqs.approximateAgeOfOldestMessage({
+        dimensions,
+        statistic: "Maximum",
+        period: COUNT_ALARM_PERIOD_SECONDS,
+      });
       age.createAlarm(
         `${name}-${kind}-queue-age`,
         {
@@ -154,12 +192,22 @@ export class Monitoring extends pulumi.ComponentResource {
           ],
           width: 12,
         }),
-        new awsx.classic.cloudwatch.LineGraphMetricWidget({ title: `${kind} queue: oldest message (s)`, metrics: [age], width: 12 }),
+        new awsx.classic.cloudwatch.LineGraphMetricWidget({
+          title: `${kind} queue: oldest message (s)`,
+          metrics: [age],
+          width: 12,
+        }),
       );
     }
     const dlqWidget = new awsx.classic.cloudwatch.LineGraphMetricWidget({
       title: "dead-letter queues: visible messages",
-      metrics: dlqs.map((dlq) => sqs.approximateNumberOfMessagesVisible({ dimensions: { QueueName: dlq.name }, statistic: "Maximum", label: dlq.label })),
+      metrics: dlqs.map((dlq) =>
+        sqs.approximateNumberOfMessagesVisible({
+          dimensions: { QueueName: dlq.name },
+          statistic: "Maximum",
+          label: dlq.label,
+        }),
+      ),
       width: 24,
     });
 

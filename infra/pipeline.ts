@@ -10,14 +10,29 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildBundle } from "../functions/bundle";
-import { STAGE_SOURCE_QUEUE, STAGES, type QueueKind, type ScheduleEvent, type StageName, type TableKind } from "../functions/lib/contract";
+import {
+  STAGE_SOURCE_QUEUE,
+  STAGES,
+  type QueueKind,
+  type ScheduleEvent,
+  type StageName,
+  type TableKind,
+} from "../functions/lib/contract";
 import { visibilityTimeoutSeconds, type LoadedConfig } from "./config";
 import { readStackOutputValues, type PipelineOutputs, type SharedOutputs } from "./contract";
 import { Collector, type QueueTrigger, type ScheduleTrigger } from "./collector";
 import { collectorEnvironment } from "./environment";
 import { Iam } from "./iam";
 import { Monitoring } from "./monitoring";
-import { logGroupArn, logGroupName, partitionOf, queueNameOfArn, ssmParameterArn, tokenParameterName, type AccountContext } from "./naming";
+import {
+  logGroupArn,
+  logGroupName,
+  partitionOf,
+  queueNameOfArn,
+  ssmParameterArn,
+  tokenParameterName,
+  type AccountContext,
+} from "./naming";
 import { stageGrants, type CollectorGrants } from "./policies";
 import { QUEUE_KINDS, Queues } from "./queues";
 import { SharedStackMismatchError, sharedStackProblems } from "./split";
@@ -28,7 +43,8 @@ import { TABLE_KINDS, Tables } from "./tables";
 export type SharedOutputValues = { [K in keyof SharedOutputs]: pulumi.Output<SharedOutputs[K]> };
 export type PipelineOutputValues = { [K in keyof PipelineOutputs]: pulumi.Output<PipelineOutputs[K]> };
 
-export type Pipeline = { role: "shared"; outputs: SharedOutputValues } | { role: "all" | "pipeline"; outputs: PipelineOutputValues };
+export type Pipeline =
+  { role: "shared"; outputs: SharedOutputValues } | { role: "all" | "pipeline"; outputs: PipelineOutputValues };
 
 interface QueueInputs {
   name: pulumi.Input<string>;
@@ -68,10 +84,18 @@ export function createPipeline(config: LoadedConfig): Pipeline {
   const pipelineStack = role.role === "shared" ? role.pipelineStackName : config.stack;
   const logGroups = byKey(STAGES, (stage) => logGroupName(config.project, pipelineStack, stage));
 
-  const tables = new Tables(`${config.project}-tables`, { pointInTimeRecovery: config.pointInTimeRecovery, deletionProtection: config.deletionProtection });
-  const visibility = byKey(QUEUE_KINDS, (kind) => visibilityTimeoutSeconds(config.collectors[CONSUMER_OF[kind]].timeoutSeconds, config.batchingWindowSeconds));
+  const tables = new Tables(`${config.project}-tables`, {
+    pointInTimeRecovery: config.pointInTimeRecovery,
+    deletionProtection: config.deletionProtection,
+  });
+  const visibility = byKey(QUEUE_KINDS, (kind) =>
+    visibilityTimeoutSeconds(config.collectors[CONSUMER_OF[kind]].timeoutSeconds, config.batchingWindowSeconds),
+  );
   const queues = new Queues(`${config.project}-queues`, {
-    queues: { employee: { visibilityTimeoutSeconds: visibility.employee }, sale: { visibilityTimeoutSeconds: visibility.sale } },
+    queues: {
+      employee: { visibilityTimeoutSeconds: visibility.employee },
+      sale: { visibilityTimeoutSeconds: visibility.sale },
+    },
     maxReceiveCount: config.maxReceiveCount,
     retentionSeconds: config.queueRetentionSeconds,
     dlqRetentionSeconds: config.dlqRetentionSeconds,
@@ -83,7 +107,9 @@ export function createPipeline(config: LoadedConfig): Pipeline {
   // holding the data), so its roles may read exactly the parameter that stack would
   // create, whether or not it exists yet.
   const tokenParameterArn: pulumi.Input<string> | undefined =
-    role.role === "shared" ? account.apply((ctx) => ssmParameterArn(ctx, tokenParameterName(config.project, pipelineStack))) : token?.parameterArn;
+    role.role === "shared"
+      ? account.apply((ctx) => ssmParameterArn(ctx, tokenParameterName(config.project, pipelineStack)))
+      : token?.parameterArn;
 
   const iam = new Iam(`${config.project}-iam`, {
     accountId: identity.accountId,
@@ -99,7 +125,15 @@ export function createPipeline(config: LoadedConfig): Pipeline {
           tokenParameterArn,
         ])
         .apply(([ctx, table, rejectsTable, employeeQueue, saleQueue, scheduleDlq, tokenParameter]): CollectorGrants =>
-          stageGrants(stage, { table, rejectsTable, logGroup: logGroupArn(ctx, logGroups[stage]), employeeQueue, saleQueue, scheduleDlq, tokenParameter }),
+          stageGrants(stage, {
+            table,
+            rejectsTable,
+            logGroup: logGroupArn(ctx, logGroups[stage]),
+            employeeQueue,
+            saleQueue,
+            scheduleDlq,
+            tokenParameter,
+          }),
         ),
     ),
   });
@@ -120,7 +154,10 @@ export function createPipeline(config: LoadedConfig): Pipeline {
 
 function createSourceToken(config: LoadedConfig): SourceToken | undefined {
   if (config.sourceApiToken === undefined) return undefined;
-  return new SourceToken(`${config.project}-source-token`, { parameterName: tokenParameterName(config.project, config.stack), token: config.sourceApiToken });
+  return new SourceToken(`${config.project}-source-token`, {
+    parameterName: tokenParameterName(config.project, config.stack),
+    token: config.sourceApiToken,
+  });
 }
 
 /**
@@ -135,18 +172,29 @@ function createSourceToken(config: LoadedConfig): SourceToken | undefined {
 function createFromSharedStack(config: LoadedConfig, sharedStack: string): PipelineOutputValues {
   const ref = new pulumi.StackReference(`${config.project}-shared`, { name: sharedStack });
   const built = (async () => {
-    const [shared, identity] = await Promise.all([readStackOutputValues(ref, sharedStack, "shared"), aws.getCallerIdentity()]);
+    const [shared, identity] = await Promise.all([
+      readStackOutputValues(ref, sharedStack, "shared"),
+      aws.getCallerIdentity(),
+    ]);
     const problems = sharedStackProblems(shared, {
       project: config.project,
       stack: config.stack,
       region: config.region,
       accountId: identity.accountId,
-      timeoutSeconds: { salespersons: config.collectors.salespersons.timeoutSeconds, sales: config.collectors.sales.timeoutSeconds },
+      timeoutSeconds: {
+        salespersons: config.collectors.salespersons.timeoutSeconds,
+        sales: config.collectors.sales.timeoutSeconds,
+      },
       batchingWindowSeconds: config.batchingWindowSeconds,
     });
     if (problems.length > 0) throw new SharedStackMismatchError(sharedStack, problems);
     const token = createSourceToken(config);
-    const { functions, alarmTopicArn } = createCollectors(config, sharedInputsOf(shared), identity.accountId, token?.parameterName);
+    const { functions, alarmTopicArn } = createCollectors(
+      config,
+      sharedInputsOf(shared),
+      identity.accountId,
+      token?.parameterName,
+    );
     // Passed through, so a reader of this stack gets the whole contract from it.
     return { ...shared, functions, alarmTopicArn };
   })();
@@ -163,12 +211,20 @@ function createFromSharedStack(config: LoadedConfig, sharedStack: string): Pipel
 
 /** The collectors' wiring from a shared stack's outputs; queue names (for alarms) come from their ARNs. */
 function sharedInputsOf(shared: SharedOutputs): SharedInputs {
-  const queue = (q: { url: string; arn: string }): QueueInputs => ({ name: queueNameOfArn(q.arn), url: q.url, arn: q.arn });
+  const queue = (q: { url: string; arn: string }): QueueInputs => ({
+    name: queueNameOfArn(q.arn),
+    url: q.url,
+    arn: q.arn,
+  });
   return {
     tables: shared.tables,
     queues: byKey(QUEUE_KINDS, (kind) => {
       const q = shared.queues[kind];
-      return { ...queue(q), dlq: queue({ url: q.dlqUrl, arn: q.dlqArn }), visibilityTimeoutSeconds: q.visibilityTimeoutSeconds };
+      return {
+        ...queue(q),
+        dlq: queue({ url: q.dlqUrl, arn: q.dlqArn }),
+        visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
+      };
     }),
     scheduleDlq: queue(shared.queues.schedule),
     roleArns: shared.roles,
@@ -179,10 +235,18 @@ function sharedInputsOf(shared: SharedOutputs): SharedInputs {
 function sharedOutputsOf(inputs: SharedInputs): SharedOutputValues {
   const stageQueue = (kind: QueueKind) => {
     const q = inputs.queues[kind];
-    return { url: q.url, arn: q.arn, dlqUrl: q.dlq.url, dlqArn: q.dlq.arn, visibilityTimeoutSeconds: q.visibilityTimeoutSeconds };
+    return {
+      url: q.url,
+      arn: q.arn,
+      dlqUrl: q.dlq.url,
+      dlqArn: q.dlq.arn,
+      visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
+    };
   };
   return {
-    tables: pulumi.output(byKey(TABLE_KINDS, (kind) => ({ name: inputs.tables[kind].name, arn: inputs.tables[kind].arn }))),
+    tables: pulumi.output(
+      byKey(TABLE_KINDS, (kind) => ({ name: inputs.tables[kind].name, arn: inputs.tables[kind].arn })),
+    ),
     queues: pulumi.output({
       employee: stageQueue("employee"),
       sale: stageQueue("sale"),
@@ -202,7 +266,10 @@ function createCollectors(
 ): Pick<PipelineOutputValues, "functions" | "alarmTopicArn"> {
   const prefix = config.project;
   const scheduleEvent: ScheduleEvent = config.scheduleBranches.length > 0 ? { branches: config.scheduleBranches } : {};
-  const targetQueueUrl: Partial<Record<StageName, pulumi.Input<string>>> = { branches: shared.queues.employee.url, salespersons: shared.queues.sale.url };
+  const targetQueueUrl: Partial<Record<StageName, pulumi.Input<string>>> = {
+    branches: shared.queues.employee.url,
+    salespersons: shared.queues.sale.url,
+  };
 
   const collectors = {} as Record<StageName, Collector>;
   for (const stage of STAGES) {
@@ -250,7 +317,10 @@ function createCollectors(
 
   const monitoring = new Monitoring(`${prefix}-monitoring`, {
     region: config.region,
-    functions: byKey(STAGES, (stage) => ({ name: collectors[stage].functionName, timeoutSeconds: collectors[stage].timeoutSeconds })),
+    functions: byKey(STAGES, (stage) => ({
+      name: collectors[stage].functionName,
+      timeoutSeconds: collectors[stage].timeoutSeconds,
+    })),
     queues: {
       employee: { name: shared.queues.employee.name, dlqName: shared.queues.employee.dlq.name },
       sale: { name: shared.queues.sale.name, dlqName: shared.queues.sale.dlq.name },
@@ -261,7 +331,8 @@ function createCollectors(
     alarmEmail: config.alarmEmail,
   });
 
-  const fn = (stage: StageName) => pulumi.all([collectors[stage].functionName, collectors[stage].functionArn]).apply(([name, arn]) => ({ name, arn }));
+  const fn = (stage: StageName) =>
+    pulumi.all([collectors[stage].functionName, collectors[stage].functionArn]).apply(([name, arn]) => ({ name, arn }));
   return {
     functions: pulumi.output({ branches: fn("branches"), salespersons: fn("salespersons"), sales: fn("sales") }),
     alarmTopicArn: monitoring.alarmTopicArn,

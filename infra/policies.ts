@@ -19,7 +19,10 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-const document = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+const document = (...statements: PolicyStatement[]): PolicyDocument => ({
+  Version: "2012-10-17",
+  Statement: statements,
+});
 
 /** The ARNs one collector may touch; absent ones (no source queue for stage 1, ...) grant nothing. */
 export interface CollectorGrants {
@@ -65,16 +68,48 @@ export function collectorPolicy(grants: CollectorGrants): PolicyDocument {
     { Sid: "UpsertOwnTable", Effect: "Allow", Action: [...TABLE_ACTIONS], Resource: [grants.tableArn] },
     { Sid: "WriteRejects", Effect: "Allow", Action: [...REJECTS_ACTIONS], Resource: [grants.rejectsTableArn] },
   ];
-  if (grants.sourceQueueArn) statements.push({ Sid: "ConsumeSourceQueue", Effect: "Allow", Action: [...ESM_QUEUE_ACTIONS], Resource: [grants.sourceQueueArn] });
-  if (grants.targetQueueArn) statements.push({ Sid: "FanOutToTargetQueue", Effect: "Allow", Action: [...SEND_ACTIONS], Resource: [grants.targetQueueArn] });
-  if (grants.failureQueueArn) statements.push({ Sid: "SendFailedInvocations", Effect: "Allow", Action: [...SEND_ACTIONS], Resource: [grants.failureQueueArn] });
-  if (grants.tokenParameterArn) statements.push({ Sid: "ReadSourceToken", Effect: "Allow", Action: [...TOKEN_ACTIONS], Resource: [grants.tokenParameterArn] });
-  statements.push({ Sid: "WriteOwnLogs", Effect: "Allow", Action: [...LOG_ACTIONS], Resource: [`${grants.logGroupArn}:*`] });
+  if (grants.sourceQueueArn)
+    statements.push({
+      Sid: "ConsumeSourceQueue",
+      Effect: "Allow",
+      Action: [...ESM_QUEUE_ACTIONS],
+      Resource: [grants.sourceQueueArn],
+    });
+  if (grants.targetQueueArn)
+    statements.push({
+      Sid: "FanOutToTargetQueue",
+      Effect: "Allow",
+      Action: [...SEND_ACTIONS],
+      Resource: [grants.targetQueueArn],
+    });
+  if (grants.failureQueueArn)
+    statements.push({
+      Sid: "SendFailedInvocations",
+      Effect: "Allow",
+      Action: [...SEND_ACTIONS],
+      Resource: [grants.failureQueueArn],
+    });
+  if (grants.tokenParameterArn)
+    statements.push({
+      Sid: "ReadSourceToken",
+      Effect: "Allow",
+      Action: [...TOKEN_ACTIONS],
+      Resource: [grants.tokenParameterArn],
+    });
+  statements.push({
+    Sid: "WriteOwnLogs",
+    Effect: "Allow",
+    Action: [...LOG_ACTIONS],
+    Resource: [`${grants.logGroupArn}:*`],
+  });
   return document(...statements);
 }
 
 /** Trust policy letting one AWS service assume a role, only on behalf of this account. */
-export function assumeRolePolicy(service: "lambda.amazonaws.com" | "scheduler.amazonaws.com", accountId: string): PolicyDocument {
+export function assumeRolePolicy(
+  service: "lambda.amazonaws.com" | "scheduler.amazonaws.com",
+  accountId: string,
+): PolicyDocument {
   return document({
     Sid: "AssumedByService",
     Effect: "Allow",
@@ -121,7 +156,12 @@ export function stageGrants(
     tokenParameter?: string;
   },
 ): CollectorGrants {
-  const base = { tableArn: arns.table, rejectsTableArn: arns.rejectsTable, logGroupArn: arns.logGroup, tokenParameterArn: arns.tokenParameter };
+  const base = {
+    tableArn: arns.table,
+    rejectsTableArn: arns.rejectsTable,
+    logGroupArn: arns.logGroup,
+    tokenParameterArn: arns.tokenParameter,
+  };
   switch (stage) {
     case "branches":
       return { ...base, targetQueueArn: arns.employeeQueue, failureQueueArn: arns.scheduleDlq };

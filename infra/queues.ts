@@ -59,13 +59,19 @@ export class Queues extends pulumi.ComponentResource {
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < MIN_MAX_RECEIVE_COUNT)
       problems.push(`maxReceiveCount must be an integer of at least ${MIN_MAX_RECEIVE_COUNT} (got ${maxReceiveCount})`);
     if (dlqRetentionSeconds > SQS_LIMITS.retentionSeconds.max)
-      problems.push(`dlqRetentionSeconds must be at most ${SQS_LIMITS.retentionSeconds.max} (got ${dlqRetentionSeconds})`);
+      problems.push(
+        `dlqRetentionSeconds must be at most ${SQS_LIMITS.retentionSeconds.max} (got ${dlqRetentionSeconds})`,
+      );
     if (dlqRetentionSeconds <= retentionSeconds)
-      problems.push(`dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`);
+      problems.push(
+        `dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`,
+      );
     for (const kind of QUEUE_KINDS) {
       const visibility = args.queues[kind]?.visibilityTimeoutSeconds;
       if (!Number.isInteger(visibility) || visibility < 0 || visibility > SQS_LIMITS.visibilityTimeoutMaxSeconds) {
-        problems.push(`queues.${kind}.visibilityTimeoutSeconds must be an integer from 0 to ${SQS_LIMITS.visibilityTimeoutMaxSeconds} (got ${visibility})`);
+        problems.push(
+          `queues.${kind}.visibilityTimeoutSeconds must be an integer from 0 to ${SQS_LIMITS.visibilityTimeoutMaxSeconds} (got ${visibility})`,
+        );
       }
     }
     if (problems.length > 0) throw new Error(`Queues ${name}: ${problems.join("; ")}`);
@@ -89,7 +95,11 @@ export class Queues extends pulumi.ComponentResource {
 
   private queue(name: string, args: aws.sqs.QueueArgs): QueueRef {
     const queue = new aws.sqs.Queue(name, { ...args, sqsManagedSseEnabled: true }, { parent: this });
-    new aws.sqs.QueuePolicy(name, { queueUrl: queue.url, policy: queue.arn.apply((arn) => toJson(tlsOnlyQueuePolicy(arn))) }, { parent: this });
+    new aws.sqs.QueuePolicy(
+      name,
+      { queueUrl: queue.url, policy: queue.arn.apply((arn) => toJson(tlsOnlyQueuePolicy(arn))) },
+      { parent: this },
+    );
     return { name: queue.name, url: queue.url, arn: queue.arn };
   }
 }

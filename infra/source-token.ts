@@ -16,7 +16,9 @@ export class SourceToken extends pulumi.ComponentResource {
   constructor(name: string, args: SourceTokenArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before super() so a bad argument registers nothing.
     if (!args.parameterName?.startsWith("/"))
-      throw new Error(`SourceToken ${name}: parameterName must be a path starting with "/" (got ${JSON.stringify(args.parameterName)})`);
+      throw new Error(
+        `SourceToken ${name}: parameterName must be a path starting with "/" (got ${JSON.stringify(args.parameterName)})`,
+      );
     super("cascading-etl:index:SourceToken", name, {}, opts);
 
     const parameter = new aws.ssm.Parameter(

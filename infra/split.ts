@@ -53,8 +53,10 @@ export function sharedStackProblems(shared: SharedOutputs, facts: PipelineStackF
   const problems: string[] = [];
   for (const [where, arn] of arnsOf(shared)) {
     const { region, accountId } = arnLocation(arn);
-    if (accountId !== facts.accountId) problems.push(`${where}: is in account ${accountId}, this stack deploys to ${facts.accountId}`);
-    else if (region !== "" && region !== facts.region) problems.push(`${where}: is in ${region}, this stack deploys to ${facts.region} (aws:region)`);
+    if (accountId !== facts.accountId)
+      problems.push(`${where}: is in account ${accountId}, this stack deploys to ${facts.accountId}`);
+    else if (region !== "" && region !== facts.region)
+      problems.push(`${where}: is in ${region}, this stack deploys to ${facts.region} (aws:region)`);
   }
   for (const stage of STAGES) {
     const expected = logGroupName(facts.project, facts.stack, stage);

@@ -43,7 +43,10 @@ export class Tables extends pulumi.ComponentResource {
           billingMode: "PAY_PER_REQUEST",
           hashKey: keys.hashKey,
           rangeKey: keys.rangeKey,
-          attributes: [keys.hashKey, ...(keys.rangeKey ? [keys.rangeKey] : [])].map((attribute) => ({ name: attribute, type: "S" })),
+          attributes: [keys.hashKey, ...(keys.rangeKey ? [keys.rangeKey] : [])].map((attribute) => ({
+            name: attribute,
+            type: "S",
+          })),
           // Encryption at rest with the AWS owned key is always on; `enabled` switches to the
           // AWS managed KMS key, whose use is logged in CloudTrail.
           serverSideEncryption: { enabled: true },

@@ -12,13 +12,22 @@ import type { ScalePreset } from "./source-api";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scales: { type: "string", default: "small,medium,large" }, seed: { type: "string", default: "1" }, faults: { type: "string", default: "0" } },
+    options: {
+      scales: { type: "string", default: "small,medium,large" },
+      seed: { type: "string", default: "1" },
+      faults: { type: "string", default: "0" },
+    },
   });
   const scales = values.scales.split(",") as ScalePreset[];
   console.log("scale    records  start s  run 1 s  rec/s  run 2 s  invocations  conserved");
   for (const scale of scales) {
     const startedAt = Date.now();
-    const cascade = await LocalCascade.start({ stack: "dev", scale, seed: Number(values.seed), faults: Number(values.faults) });
+    const cascade = await LocalCascade.start({
+      stack: "dev",
+      scale,
+      seed: Number(values.seed),
+      faults: Number(values.faults),
+    });
     const startSeconds = (Date.now() - startedAt) / 1000;
     try {
       const first = await cascade.runOnce();

@@ -38,7 +38,17 @@ export class UsageError extends Error {
 }
 
 export type Command =
-  | { command: "run"; stack: string; scale: ScalePreset; seed: number; faults: number; watch: boolean; keep: boolean; json: boolean; verbose: boolean }
+  | {
+      command: "run";
+      stack: string;
+      scale: ScalePreset;
+      seed: number;
+      faults: number;
+      watch: boolean;
+      keep: boolean;
+      json: boolean;
+      verbose: boolean;
+    }
   | { command: "plan"; stack: string; json: boolean }
   | { command: "rejects"; table: string; stage?: string; endpoint?: string; region?: string }
   | { command: "help" };
@@ -48,7 +58,8 @@ const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
 
 function stackName(value: string | undefined): string {
   const stack = value ?? "dev";
-  if (!STACK_NAME.test(stack)) throw new UsageError(`--stack must be a stack name (letters, digits, - _ .), got "${stack}"`);
+  if (!STACK_NAME.test(stack))
+    throw new UsageError(`--stack must be a stack name (letters, digits, - _ .), got "${stack}"`);
   return stack;
 }
 
@@ -56,7 +67,8 @@ export function parseCommand(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   const name = first === undefined || first.startsWith("-") ? "run" : first;
   const args = first === undefined || first.startsWith("-") ? [...argv] : rest;
-  if (!(COMMANDS as readonly string[]).includes(name)) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.join(", ")}`);
+  if (!(COMMANDS as readonly string[]).includes(name))
+    throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.join(", ")}`);
   if (args.includes("--help") || args.includes("-h") || name === "help") return { command: "help" };
 
   const options = {
@@ -86,12 +98,16 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   for (const key of Object.keys(values)) {
     if (!allowed[name].includes(key as keyof typeof options))
-      throw new UsageError(`--${key} is not an option of "${name}"; it takes ${allowed[name].map((option) => `--${option}`).join(", ")}`);
+      throw new UsageError(
+        `--${key} is not an option of "${name}"; it takes ${allowed[name].map((option) => `--${option}`).join(", ")}`,
+      );
   }
 
-  if (name === "plan") return { command: "plan", stack: stackName(values.stack as string | undefined), json: values.json === true };
+  if (name === "plan")
+    return { command: "plan", stack: stackName(values.stack as string | undefined), json: values.json === true };
   if (name === "rejects") {
-    if (typeof values.table !== "string" || values.table === "") throw new UsageError("--table is required: the name of the rejects table");
+    if (typeof values.table !== "string" || values.table === "")
+      throw new UsageError("--table is required: the name of the rejects table");
     if (values.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(values.endpoint as string))
       throw new UsageError(`--endpoint must be an http(s) URL, got "${values.endpoint}"`);
     return {
@@ -104,15 +120,18 @@ export function parseCommand(argv: readonly string[]): Command {
   }
 
   const scale = (values.scale as string | undefined) ?? "small";
-  if (!(scale in SCALE_PRESETS)) throw new UsageError(`--scale must be one of ${Object.keys(SCALE_PRESETS).join(", ")}, got "${scale}"`);
+  if (!(scale in SCALE_PRESETS))
+    throw new UsageError(`--scale must be one of ${Object.keys(SCALE_PRESETS).join(", ")}, got "${scale}"`);
   const seedText = (values.seed as string | undefined) ?? "1";
   const seed = Number(seedText);
-  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number, got "${seedText}"`);
+  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(seed))
+    throw new UsageError(`--seed must be a whole number, got "${seedText}"`);
   const faultsText = (values.faults as string | undefined) ?? "0";
   const faults = Number(faultsText);
   if (faultsText.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1)
     throw new UsageError(`--faults must be a number from 0 to 1, got "${faultsText}"`);
-  if (values.watch === true && values.keep === true) throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
+  if (values.watch === true && values.keep === true)
+    throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
   return {
     command: "run",
     stack: stackName(values.stack as string | undefined),

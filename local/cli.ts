@@ -111,9 +111,14 @@ async function run(command: RunCommand): Promise<number> {
     await once();
     if (command.watch) {
       const every = rateMillis(cascade.schedule.spec.expression);
-      if (every === undefined) log(`cascade: the schedule ${cascade.schedule.spec.expression} is not a rate(); --watch runs only rate() schedules locally`);
+      if (every === undefined)
+        log(
+          `cascade: the schedule ${cascade.schedule.spec.expression} is not a rate(); --watch runs only rate() schedules locally`,
+        );
       else {
-        log(`cascade: watching: the next run in ${every / 1000} s (${cascade.schedule.spec.expression}); Ctrl-C to stop`);
+        log(
+          `cascade: watching: the next run in ${every / 1000} s (${cascade.schedule.spec.expression}); Ctrl-C to stop`,
+        );
         let stopped = false;
         const signal = waitForSignal().then(() => {
           stopped = true;
@@ -151,7 +156,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "plan": {
       const program = await recordProgram({ stack: command.stack });
-      process.stdout.write(command.json ? `${JSON.stringify(await planJson(program), null, 2)}\n` : `${planTree(program)}\n`);
+      process.stdout.write(
+        command.json ? `${JSON.stringify(await planJson(program), null, 2)}\n` : `${planTree(program)}\n`,
+      );
       return 0;
     }
     case "rejects": {

@@ -46,7 +46,9 @@ class SsmError extends Error {
  * opaque digest, never the plaintext, so a caller that forgets WithDecryption notices.
  */
 function ciphertext(p: StoredParameter): string {
-  return Buffer.from(`AQICAH${createHash("sha256").update(`${p.name}:${p.version}:${p.value}`).digest("hex")}`).toString("base64");
+  return Buffer.from(
+    `AQICAH${createHash("sha256").update(`${p.name}:${p.version}:${p.value}`).digest("hex")}`,
+  ).toString("base64");
 }
 
 const NAME = /^\/?[a-zA-Z0-9_.\-/]{1,2048}$/;
@@ -60,7 +62,8 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): {
   const parameters = new Map<string, StoredParameter>();
   const calls: Record<string, number> = {};
 
-  const arn = (name: string): string => `arn:aws:ssm:${region}:${accountId}:parameter${name.startsWith("/") ? name : `/${name}`}`;
+  const arn = (name: string): string =>
+    `arn:aws:ssm:${region}:${accountId}:parameter${name.startsWith("/") ? name : `/${name}`}`;
   const view = (p: StoredParameter, decrypt: boolean): Record<string, unknown> => ({
     Name: p.name,
     Type: p.type,
@@ -73,7 +76,10 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): {
   const nameOf = (input: Record<string, unknown>, key = "Name"): string => {
     const name = input[key];
     if (typeof name !== "string" || !NAME.test(name))
-      throw new SsmError("ValidationException", `1 validation error detected: Value at '${key.toLowerCase()}' failed to satisfy constraint`);
+      throw new SsmError(
+        "ValidationException",
+        `1 validation error detected: Value at '${key.toLowerCase()}' failed to satisfy constraint`,
+      );
     return name;
   };
 
@@ -88,12 +94,24 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): {
           "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
         );
       if (!["String", "StringList", "SecureString"].includes(type))
-        throw new SsmError("ValidationException", `1 validation error detected: Value '${String(type)}' at 'type' failed to satisfy constraint`);
+        throw new SsmError(
+          "ValidationException",
+          `1 validation error detected: Value '${String(type)}' at 'type' failed to satisfy constraint`,
+        );
       const existing = parameters.get(name);
       if (existing && input.Overwrite !== true)
-        throw new SsmError("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
+        throw new SsmError(
+          "ParameterAlreadyExists",
+          "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+        );
       const version = (existing?.version ?? 0) + 1;
-      parameters.set(name, { name, type: existing && input.Type === undefined ? existing.type : type, value, version, lastModified: Date.now() / 1000 });
+      parameters.set(name, {
+        name,
+        type: existing && input.Type === undefined ? existing.type : type,
+        value,
+        version,
+        lastModified: Date.now() / 1000,
+      });
       return { Version: version, Tier: "Standard" };
     },
     GetParameter(input) {
@@ -139,7 +157,10 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): {
 }
 
 function respond(res: ServerResponse, status: number, body: unknown, errorType?: string): void {
-  const headers: Record<string, string> = { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID() };
+  const headers: Record<string, string> = {
+    "content-type": "application/x-amz-json-1.1",
+    "x-amzn-requestid": crypto.randomUUID(),
+  };
   if (errorType) headers["x-amzn-errortype"] = errorType;
   res.writeHead(status, headers);
   res.end(JSON.stringify(body));
@@ -163,7 +184,8 @@ export async function startEmbeddedSsm(options: EmbeddedSsmOptions = {}): Promis
       try {
         respond(res, 200, ssm.handle(target, input));
       } catch (error) {
-        if (error instanceof SsmError) respond(res, error.status, { __type: error.type, message: error.message }, error.type);
+        if (error instanceof SsmError)
+          respond(res, error.status, { __type: error.type, message: error.message }, error.type);
         else respond(res, 500, { __type: "InternalServerError", message: String(error) }, "InternalServerError");
       }
     });

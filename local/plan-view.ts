@@ -22,7 +22,10 @@ const DESCRIBERS: Record<string, Describer> = {
     on(get(r, "ttl")?.enabled, `ttl ${get(r, "ttl")?.attributeName}`),
   ],
   "aws:sqs/queue:Queue": (r) => {
-    const redrive = typeof get(r, "redrivePolicy") === "string" ? (JSON.parse(get(r, "redrivePolicy")) as { maxReceiveCount: number }) : undefined;
+    const redrive =
+      typeof get(r, "redrivePolicy") === "string"
+        ? (JSON.parse(get(r, "redrivePolicy")) as { maxReceiveCount: number })
+        : undefined;
     return [
       on(get(r, "visibilityTimeoutSeconds") !== undefined, `visibility ${get(r, "visibilityTimeoutSeconds")}s`),
       `retention ${get(r, "messageRetentionSeconds")}s`,
@@ -82,7 +85,9 @@ export function planTree(run: ProgramRun): string {
   const walk = (parent: string | undefined, depth: number) => {
     for (const resource of children.get(parent) ?? []) {
       const details = describeResource(resource);
-      lines.push(`${"  ".repeat(depth)}${resource.custom ? "+" : "□"} ${resource.type}  ${resource.name}${details ? `  (${details})` : ""}`);
+      lines.push(
+        `${"  ".repeat(depth)}${resource.custom ? "+" : "□"} ${resource.type}  ${resource.name}${details ? `  (${details})` : ""}`,
+      );
       walk(resource.urn, depth + 1);
     }
   };
@@ -100,7 +105,9 @@ async function printable(value: unknown): Promise<unknown> {
   const archive = value as { path?: unknown; assets?: unknown };
   if (archive.path instanceof Promise) return { archive: await archive.path };
   if (Array.isArray(value)) return Promise.all(value.map(printable));
-  const entries = await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await printable(item)] as const));
+  const entries = await Promise.all(
+    Object.entries(value).map(async ([key, item]) => [key, await printable(item)] as const),
+  );
   return Object.fromEntries(entries);
 }
 

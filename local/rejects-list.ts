@@ -50,8 +50,15 @@ export async function listRejects(dynamodb: DynamoDBClient, tableName: string, s
 export function formatRejects(rows: readonly RejectRow[]): string {
   if (rows.length === 0) return "no rejects";
   const header = ["stage", "source id", "reason", "rejected at", "detail"];
-  const cells = rows.map((row) => [row.stage, row.sourceId, row.reason, row.rejectedAt, row.detail.length > 80 ? `${row.detail.slice(0, 79)}…` : row.detail]);
+  const cells = rows.map((row) => [
+    row.stage,
+    row.sourceId,
+    row.reason,
+    row.rejectedAt,
+    row.detail.length > 80 ? `${row.detail.slice(0, 79)}…` : row.detail,
+  ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column].length)));
-  const line = (values: string[]) => values.map((value, column) => (column === values.length - 1 ? value : value.padEnd(widths[column]))).join("  ");
+  const line = (values: string[]) =>
+    values.map((value, column) => (column === values.length - 1 ? value : value.padEnd(widths[column]))).join("  ");
   return [line(header), ...cells.map(line), `${rows.length} rejects`].join("\n");
 }

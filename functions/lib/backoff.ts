@@ -17,7 +17,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5_000 };
  * [0, min(cap, base * 2^attempt)). Spreads retrying clients instead of synchronising them.
  * `attempt` is 0 for the first retry.
  */
-export function fullJitterDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function fullJitterDelay(
+  attempt: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempt, 52)));
   const r = Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
   return Math.floor(r * exp);
@@ -78,5 +82,8 @@ export function retrier(options: RetryOptions, defaultMaxAttempts: number): Retr
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const pause = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
-  return { maxAttempts: options.maxAttempts ?? defaultMaxAttempts, wait: (attempt) => pause(fullJitterDelay(attempt - 1, backoff, random)) };
+  return {
+    maxAttempts: options.maxAttempts ?? defaultMaxAttempts,
+    wait: (attempt) => pause(fullJitterDelay(attempt - 1, backoff, random)),
+  };
 }

@@ -13,8 +13,14 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
  * `maxBytes` by `sizeOf`. An item larger than `maxBytes` on its own gets a chunk of its
  * own: the API, not the chunker, is the place to refuse it, per entry.
  */
-export function chunkBy<T>(items: readonly T[], maxCount: number, maxBytes: number, sizeOf: (item: T) => number): T[][] {
-  if (!Number.isInteger(maxCount) || maxCount < 1) throw new RangeError(`maxCount must be a positive integer, got ${maxCount}`);
+export function chunkBy<T>(
+  items: readonly T[],
+  maxCount: number,
+  maxBytes: number,
+  sizeOf: (item: T) => number,
+): T[][] {
+  if (!Number.isInteger(maxCount) || maxCount < 1)
+    throw new RangeError(`maxCount must be a positive integer, got ${maxCount}`);
   const out: T[][] = [];
   let current: T[] = [];
   let bytes = 0;

@@ -5,7 +5,14 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { z } from "zod";
-import { TABLE_KEYS, CONTENT_HASH_ATTRIBUTE, RUN_ATTRIBUTES, type StageName, type BranchMessage, type SalespersonMessage } from "./contract";
+import {
+  TABLE_KEYS,
+  CONTENT_HASH_ATTRIBUTE,
+  RUN_ATTRIBUTES,
+  type StageName,
+  type BranchMessage,
+  type SalespersonMessage,
+} from "./contract";
 import type { StageConfig } from "./env";
 import type { FanOut } from "./fanout";
 import { contentHash } from "./hash";
@@ -69,7 +76,13 @@ export function validateRecords<R extends { id: string }>(
   for (const payload of raw) {
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
-      rejects.push({ stage, sourceId: rejectSourceId(payload), reason: "SCHEMA_INVALID", detail: describeIssues(parsed.error), payload });
+      rejects.push({
+        stage,
+        sourceId: rejectSourceId(payload),
+        reason: "SCHEMA_INVALID",
+        detail: describeIssues(parsed.error),
+        payload,
+      });
       continue;
     }
     const record = parsed.data;
@@ -83,7 +96,13 @@ export function validateRecords<R extends { id: string }>(
     const earlier = accepted.get(record.id);
     if (earlier) {
       if (earlier.hash !== hash)
-        rejects.push({ stage, sourceId: record.id, reason: "DUPLICATE_ID", detail: "id seen earlier in the same pull with different content", payload });
+        rejects.push({
+          stage,
+          sourceId: record.id,
+          reason: "DUPLICATE_ID",
+          detail: "id seen earlier in the same pull with different content",
+          payload,
+        });
       continue;
     }
     accepted.set(record.id, { sourceId: record.id, record, attributes, hash });
@@ -133,7 +152,8 @@ async function store<R>(
   }
   if (allRejects.length > 0) {
     await deps.rejects.putAll(allRejects.map((r) => rejectItem(r, ctx.runId, now, config.rejectsTtlDays)));
-    for (const r of allRejects) ctx.logger.warn("record rejected", { sourceId: r.sourceId, reason: r.reason, detail: r.detail });
+    for (const r of allRejects)
+      ctx.logger.warn("record rejected", { sourceId: r.sourceId, reason: r.reason, detail: r.detail });
   }
   // A record we could not store must not send work downstream.
   const toSend = messages.filter((m) => !tooLargeIds.has(m.id));
@@ -184,7 +204,11 @@ export async function collectBranches(deps: CollectorDeps, ctx: CollectContext, 
   return store(deps, ctx, raw.length, accepted, rejects, messages);
 }
 
-export async function collectSalespersons(deps: CollectorDeps, ctx: CollectContext, message: BranchMessage): Promise<StageSummary> {
+export async function collectSalespersons(
+  deps: CollectorDeps,
+  ctx: CollectContext,
+  message: BranchMessage,
+): Promise<StageSummary> {
   const raw = await deps.source.list("/employees", { branchID: message.branchId }, ctx);
   const { accepted, rejects } = validateRecords(
     "salespersons",
@@ -197,14 +221,21 @@ export async function collectSalespersons(deps: CollectorDeps, ctx: CollectConte
       occupation: e.occupation,
       hired_on: e.hiredOn,
     }),
-    (e) => (e.branchID === message.branchId ? undefined : { reason: "PARENT_MISMATCH", detail: `branchID ${e.branchID} != requested ${message.branchId}` }),
+    (e) =>
+      e.branchID === message.branchId
+        ? undefined
+        : { reason: "PARENT_MISMATCH", detail: `branchID ${e.branchID} != requested ${message.branchId}` },
   );
   const salespersons = accepted.filter((a) => a.record.occupation === SALESPERSON_OCCUPATION);
   const messages = salespersons.map((a) => salespersonMessage(ctx.runId, message.branchId, a.record.id));
   return store(deps, ctx, raw.length, salespersons, rejects, messages);
 }
 
-export async function collectSales(deps: CollectorDeps, ctx: CollectContext, message: SalespersonMessage): Promise<StageSummary> {
+export async function collectSales(
+  deps: CollectorDeps,
+  ctx: CollectContext,
+  message: SalespersonMessage,
+): Promise<StageSummary> {
   const now = deps.now?.() ?? new Date();
   const since = new Date(now.getTime() - deps.config.lookbackHours * 3_600_000);
   const raw = await deps.source.list("/sales", { salespersonsID: message.employeeId, since: since.toISOString() }, ctx);
@@ -224,10 +255,14 @@ export async function collectSales(deps: CollectorDeps, ctx: CollectContext, mes
     (s) =>
       s.salespersonsID === message.employeeId
         ? undefined
-        : { reason: "PARENT_MISMATCH", detail: `salespersonsID ${s.salespersonsID} != requested ${message.employeeId}` },
+        : {
+            reason: "PARENT_MISMATCH",
+            detail: `salespersonsID ${s.salespersonsID} != requested ${message.employeeId}`,
+          },
   );
   // The source is asked for `since`, but a source that ignores it must not widen the window.
   const inWindow = accepted.filter((a) => Date.parse(a.record.soldAt) >= since.getTime());
-  if (inWindow.length < accepted.length) ctx.logger.info("sales outside the look-back window skipped", { skipped: accepted.length - inWindow.length });
+  if (inWindow.length < accepted.length)
+    ctx.logger.info("sales outside the look-back window skipped", { skipped: accepted.length - inWindow.length });
   return store(deps, ctx, raw.length, inWindow, rejects, []);
 }

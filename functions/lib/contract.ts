@@ -49,9 +49,33 @@ export type EnvKey = keyof typeof ENV;
 
 /** The variables each stage's function is given (Powertools' own come on top). */
 export const STAGE_ENVIRONMENT: Record<StageName, readonly EnvKey[]> = {
-  branches: ["tableName", "rejectsTableName", "targetQueueUrl", "sourceBaseUrl", "sourceTokenParameter", "deployStage", "rejectsTtlDays"],
-  salespersons: ["tableName", "rejectsTableName", "targetQueueUrl", "sourceBaseUrl", "sourceTokenParameter", "deployStage", "rejectsTtlDays"],
-  sales: ["tableName", "rejectsTableName", "sourceBaseUrl", "sourceTokenParameter", "deployStage", "lookbackHours", "rejectsTtlDays"],
+  branches: [
+    "tableName",
+    "rejectsTableName",
+    "targetQueueUrl",
+    "sourceBaseUrl",
+    "sourceTokenParameter",
+    "deployStage",
+    "rejectsTtlDays",
+  ],
+  salespersons: [
+    "tableName",
+    "rejectsTableName",
+    "targetQueueUrl",
+    "sourceBaseUrl",
+    "sourceTokenParameter",
+    "deployStage",
+    "rejectsTtlDays",
+  ],
+  sales: [
+    "tableName",
+    "rejectsTableName",
+    "sourceBaseUrl",
+    "sourceTokenParameter",
+    "deployStage",
+    "lookbackHours",
+    "rejectsTtlDays",
+  ],
 };
 
 /** The queue that feeds each SQS-triggered stage, by the name the infra gives it. */

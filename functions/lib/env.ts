@@ -42,7 +42,8 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   const raw = optionalEnv(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new EnvironmentError(name, `must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new EnvironmentError(name, `must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -54,7 +55,8 @@ function baseUrl(env: Env, name: string): string {
   } catch {
     throw new EnvironmentError(name, `must be an absolute URL, got "${raw}"`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new EnvironmentError(name, `must be http(s), got "${raw}"`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new EnvironmentError(name, `must be http(s), got "${raw}"`);
   return raw.replace(/\/+$/, "");
 }
 
@@ -69,7 +71,9 @@ export function loadStageConfig(stage: StageName, env: Env = process.env): Stage
     sourceBaseUrl: baseUrl(env, ENV.sourceBaseUrl),
     sourceTokenParameter: optionalEnv(env, ENV.sourceTokenParameter),
     deployStage: requireEnv(env, ENV.deployStage),
-    lookbackHours: wanted.has("lookbackHours") ? positiveNumber(env, ENV.lookbackHours, DEFAULT_LOOKBACK_HOURS) : DEFAULT_LOOKBACK_HOURS,
+    lookbackHours: wanted.has("lookbackHours")
+      ? positiveNumber(env, ENV.lookbackHours, DEFAULT_LOOKBACK_HOURS)
+      : DEFAULT_LOOKBACK_HOURS,
     rejectsTtlDays: positiveNumber(env, ENV.rejectsTtlDays, DEFAULT_REJECTS_TTL_DAYS),
   };
 }

@@ -37,7 +37,9 @@ function summaryFields(summary: StageSummary): BranchesResult {
   return { runId, fetched, written, unchanged, rejected, sent };
 }
 
-export function createBranchesHandler(deps: HandlerDeps): (event: unknown, context: Context) => Promise<BranchesResult> {
+export function createBranchesHandler(
+  deps: HandlerDeps,
+): (event: unknown, context: Context) => Promise<BranchesResult> {
   const { telemetry } = deps;
   return async (event, context) => {
     const runId = (deps.newRunId ?? randomUUID)();
@@ -69,14 +71,20 @@ function runIdOf(record: SQSRecord): string | undefined {
   return record.messageAttributes?.[RUN_ID_ATTRIBUTE]?.stringValue;
 }
 
-function createSqsHandler(deps: HandlerDeps, work: RecordWork, what: string): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+function createSqsHandler(
+  deps: HandlerDeps,
+  work: RecordWork,
+  what: string,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const { telemetry } = deps;
   return async (event, context) => {
     telemetry.logger.addContext(context);
     const deadline = deadlineFrom(context);
     const processor = new BatchProcessor(EventType.SQS);
     const perRecord = async (record: SQSRecord): Promise<void> => {
-      const logger = telemetry.logger.createChild({ persistentKeys: { correlation_id: runIdOf(record) ?? "unknown", messageId: record.messageId } });
+      const logger = telemetry.logger.createChild({
+        persistentKeys: { correlation_id: runIdOf(record) ?? "unknown", messageId: record.messageId },
+      });
       try {
         const summary = await work(deps, record, { deadline, logger });
         telemetry.add(summary);
@@ -97,7 +105,9 @@ function createSqsHandler(deps: HandlerDeps, work: RecordWork, what: string): (e
   };
 }
 
-export function createSalespersonsHandler(deps: HandlerDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+export function createSalespersonsHandler(
+  deps: HandlerDeps,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   return createSqsHandler(
     deps,
     (d, record, ctx) => {
@@ -108,7 +118,9 @@ export function createSalespersonsHandler(deps: HandlerDeps): (event: SQSEvent, 
   );
 }
 
-export function createSalesHandler(deps: HandlerDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+export function createSalesHandler(
+  deps: HandlerDeps,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   return createSqsHandler(
     deps,
     (d, record, ctx) => {

@@ -26,7 +26,9 @@ export function toAttributeValue(value: Plain): AttributeValue {
 export function toItem(record: Readonly<Record<string, Plain | undefined>>): Item {
   // fromEntries defines own properties; assigning would turn a "__proto__" field into
   // the object's prototype and drop it from the item.
-  return Object.fromEntries(Object.entries(record).flatMap(([k, v]) => (v === undefined ? [] : [[k, toAttributeValue(v)]])));
+  return Object.fromEntries(
+    Object.entries(record).flatMap(([k, v]) => (v === undefined ? [] : [[k, toAttributeValue(v)]])),
+  );
 }
 
 const utf8 = (s: string): number => Buffer.byteLength(s, "utf8");
@@ -53,7 +55,8 @@ export function attributeValueSize(value: AttributeValue): number {
   if (value.NS !== undefined) return value.NS.reduce((n, s) => n + attributeValueSize({ N: s }), 0);
   if (value.BS !== undefined) return value.BS.reduce((n, b) => n + b.byteLength, 0);
   if (value.L !== undefined) return 3 + value.L.reduce((n, v) => n + 1 + attributeValueSize(v), 0);
-  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((n, [k, v]) => n + 1 + utf8(k) + attributeValueSize(v), 0);
+  if (value.M !== undefined)
+    return 3 + Object.entries(value.M).reduce((n, [k, v]) => n + 1 + utf8(k) + attributeValueSize(v), 0);
   return 0;
 }
 

@@ -27,7 +27,10 @@ export function salespersonMessage(runId: string, branchId: string, employeeId: 
   return outgoing(employeeId, runId, { runId, branchId, employeeId });
 }
 
-function parseBody<T>(body: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }): T {
+function parseBody<T>(
+  body: string,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } },
+): T {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -46,7 +49,8 @@ export const parseSalespersonMessage = (body: string): SalespersonMessage => par
 export function messageBytes(message: OutgoingMessage): number {
   let size = Buffer.byteLength(message.body, "utf8");
   for (const [name, value] of Object.entries(message.attributes)) {
-    size += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? "") + Buffer.byteLength(value.StringValue ?? "");
+    size +=
+      Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? "") + Buffer.byteLength(value.StringValue ?? "");
   }
   return size;
 }

@@ -20,7 +20,8 @@ export const TOKEN_MAX_AGE_SECONDS = 300;
 /** The source token from an SSM SecureString, cached by Powertools; none when no parameter is configured. */
 export function ssmTokenProvider(
   parameterName: string | undefined,
-  get: (name: string) => Promise<string | undefined> = (name) => getParameter(name, { decrypt: true, maxAge: TOKEN_MAX_AGE_SECONDS }),
+  get: (name: string) => Promise<string | undefined> = (name) =>
+    getParameter(name, { decrypt: true, maxAge: TOKEN_MAX_AGE_SECONDS }),
 ): TokenProvider | undefined {
   if (parameterName === undefined) return undefined;
   // The records of a batch list their sources concurrently; without sharing the fetch in
@@ -46,7 +47,11 @@ export interface DepsOverrides {
 }
 
 /** Everything a handler needs, from the environment and the given (or default) clients. */
-export function createHandlerDeps(stage: StageName, env: Env = process.env, overrides: DepsOverrides = {}): HandlerDeps {
+export function createHandlerDeps(
+  stage: StageName,
+  env: Env = process.env,
+  overrides: DepsOverrides = {},
+): HandlerDeps {
   const config = loadStageConfig(stage, env);
   const clients = overrides;
   const dynamodb = clients.dynamodb ?? new DynamoDBClient({});
@@ -64,8 +69,20 @@ export function createHandlerDeps(stage: StageName, env: Env = process.env, over
         tel.logger.warn("source retry", info);
       },
     }),
-    table: new TableWriter({ client: dynamodb, tableName: config.tableName, keys: TABLE_KEYS[stage], ...overrides.store }),
-    rejects: new TableWriter({ client: dynamodb, tableName: config.rejectsTableName, keys: TABLE_KEYS.rejects, ...overrides.store }),
-    fanOut: config.targetQueueUrl ? new FanOut({ ...overrides.fanOut, client: sqs, queueUrl: config.targetQueueUrl }) : undefined,
+    table: new TableWriter({
+      client: dynamodb,
+      tableName: config.tableName,
+      keys: TABLE_KEYS[stage],
+      ...overrides.store,
+    }),
+    rejects: new TableWriter({
+      client: dynamodb,
+      tableName: config.rejectsTableName,
+      keys: TABLE_KEYS.rejects,
+      ...overrides.store,
+    }),
+    fanOut: config.targetQueueUrl
+      ? new FanOut({ ...overrides.fanOut, client: sqs, queueUrl: config.targetQueueUrl })
+      : undefined,
   };
 }

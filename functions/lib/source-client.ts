@@ -44,7 +44,8 @@ export function isRetryableStatus(status: number): boolean {
 export class SourceClient {
   readonly baseUrl: string;
   private readonly origin: string;
-  private readonly opts: Required<Omit<SourceClientOptions, "token" | "onRetry">> & Pick<SourceClientOptions, "token" | "onRetry">;
+  private readonly opts: Required<Omit<SourceClientOptions, "token" | "onRetry">> &
+    Pick<SourceClientOptions, "token" | "onRetry">;
 
   constructor(options: SourceClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -97,7 +98,8 @@ export class SourceClient {
     if (/^https?:\/\//i.test(next) || next.startsWith("/")) {
       const resolved = new URL(next, this.baseUrl);
       // The token is for the source; a cursor pointing elsewhere must not receive it.
-      if (resolved.origin !== this.origin) throw new SourceBodyError(first, `next points to another origin: ${resolved.origin}`);
+      if (resolved.origin !== this.origin)
+        throw new SourceBodyError(first, `next points to another origin: ${resolved.origin}`);
       return resolved.toString();
     }
     const url = new URL(first);

@@ -81,7 +81,9 @@ export class TableWriter {
       else byKey.set(keyString(item, this.keys), item);
     }
     const stored = await this.storedHashes([...byKey.values()]);
-    const written = [...byKey.entries()].filter(([key, item]) => stored.get(key) !== stringAttribute(item, CONTENT_HASH_ATTRIBUTE)).map(([, item]) => item);
+    const written = [...byKey.entries()]
+      .filter(([key, item]) => stored.get(key) !== stringAttribute(item, CONTENT_HASH_ATTRIBUTE))
+      .map(([, item]) => item);
     await this.putAll(written);
     return { written, unchanged: byKey.size - written.length, tooLarge };
   }
@@ -118,7 +120,9 @@ export class TableWriter {
       };
       for (let attempt = 0; pending?.Keys?.length; attempt += 1) {
         if (attempt > 0) await this.pause(attempt, "BatchGetItem", pending.Keys.length);
-        const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }));
+        const out: BatchGetItemCommandOutput = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
         for (const found of out.Responses?.[this.tableName] ?? []) {
           const hash = stringAttribute(found, CONTENT_HASH_ATTRIBUTE);
           if (hash !== undefined) hashes.set(keyString(found, this.keys), hash);

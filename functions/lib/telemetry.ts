@@ -49,7 +49,8 @@ export class Telemetry {
   flush(): Counts {
     const counts = this.counts;
     this.counts = zeroCounts();
-    for (const key of Object.keys(METRICS) as MetricKey[]) this.metrics.addMetric(METRICS[key], MetricUnit.Count, counts[key]);
+    for (const key of Object.keys(METRICS) as MetricKey[])
+      this.metrics.addMetric(METRICS[key], MetricUnit.Count, counts[key]);
     this.metrics.publishStoredMetrics();
     for (const listener of this.listeners) listener({ ...counts });
     return counts;
@@ -57,7 +58,10 @@ export class Telemetry {
 }
 
 /** Powertools defaults: service from POWERTOOLS_SERVICE_NAME, namespace from POWERTOOLS_METRICS_NAMESPACE. */
-export function createTelemetry(stage: StageName, env: Readonly<Record<string, string | undefined>> = process.env): Telemetry {
+export function createTelemetry(
+  stage: StageName,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Telemetry {
   const serviceName = env.POWERTOOLS_SERVICE_NAME || `cascading-etl-${stage}`;
   const logger = new Logger({ serviceName, persistentKeys: { stage } });
   const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE });

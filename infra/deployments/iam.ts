@@ -36,7 +36,11 @@ export function pulumiTrustPolicy(providerArn: string, organization: string, sta
     Action: ["sts:AssumeRoleWithWebIdentity"],
     Condition: {
       StringEquals: { [`${PULUMI_OIDC_HOST}:aud`]: organization },
-      StringLike: { [`${PULUMI_OIDC_HOST}:sub`]: stacks.map((stack) => `pulumi:deploy:org:${organization}:project:${PROJECT}:stack:${stack}:*`) },
+      StringLike: {
+        [`${PULUMI_OIDC_HOST}:sub`]: stacks.map(
+          (stack) => `pulumi:deploy:org:${organization}:project:${PROJECT}:stack:${stack}:*`,
+        ),
+      },
     },
   });
 }
@@ -51,7 +55,12 @@ export function githubTrustPolicy(providerArn: string, repository: string, subje
     Effect: "Allow",
     Principal: { Federated: providerArn },
     Action: ["sts:AssumeRoleWithWebIdentity"],
-    Condition: { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC_HOST}:sub`]: `repo:${repository}:${subject}` } },
+    Condition: {
+      StringEquals: {
+        [`${GITHUB_OIDC_HOST}:aud`]: "sts.amazonaws.com",
+        [`${GITHUB_OIDC_HOST}:sub`]: `repo:${repository}:${subject}`,
+      },
+    },
   });
 }
 
@@ -138,7 +147,12 @@ export function deployPolicy(scope: Scope): Document {
       // Event source mappings have generated ids, so they are scoped by the function they feed.
       Sid: "EventSourceMappings",
       Effect: "Allow",
-      Action: ["lambda:CreateEventSourceMapping", "lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
+      Action: [
+        "lambda:CreateEventSourceMapping",
+        "lambda:GetEventSourceMapping",
+        "lambda:UpdateEventSourceMapping",
+        "lambda:DeleteEventSourceMapping",
+      ],
       Resource: ["*"],
       Condition: { ArnLike: { "lambda:FunctionArn": r.functions } },
     },
@@ -187,7 +201,12 @@ export function deployPolicy(scope: Scope): Document {
     {
       Sid: "Schedules",
       Effect: "Allow",
-      Action: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"],
+      Action: [
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+      ],
       Resource: r.schedules,
     },
     {
@@ -251,8 +270,18 @@ export function deployPolicy(scope: Scope): Document {
 export function previewPolicy(scope: Scope): Document {
   const r = arns(scope);
   return document(
-    { Sid: "ReadTables", Effect: "Allow", Action: ["dynamodb:Describe*", "dynamodb:ListTagsOfResource"], Resource: r.tables },
-    { Sid: "ReadQueues", Effect: "Allow", Action: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"], Resource: r.queues },
+    {
+      Sid: "ReadTables",
+      Effect: "Allow",
+      Action: ["dynamodb:Describe*", "dynamodb:ListTagsOfResource"],
+      Resource: r.tables,
+    },
+    {
+      Sid: "ReadQueues",
+      Effect: "Allow",
+      Action: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"],
+      Resource: r.queues,
+    },
     {
       Sid: "ReadFunctions",
       Effect: "Allow",
@@ -280,15 +309,30 @@ export function previewPolicy(scope: Scope): Document {
       Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"],
       Resource: r.roles,
     },
-    { Sid: "ReadLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups", "logs:ListTagsForResource"], Resource: r.allLogGroups },
+    {
+      Sid: "ReadLogGroups",
+      Effect: "Allow",
+      Action: ["logs:DescribeLogGroups", "logs:ListTagsForResource"],
+      Resource: r.allLogGroups,
+    },
     { Sid: "ReadSchedules", Effect: "Allow", Action: ["scheduler:GetSchedule"], Resource: r.schedules },
     {
       Sid: "ReadAlarmTopic",
       Effect: "Allow",
-      Action: ["sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"],
+      Action: [
+        "sns:GetTopicAttributes",
+        "sns:GetSubscriptionAttributes",
+        "sns:ListSubscriptionsByTopic",
+        "sns:ListTagsForResource",
+      ],
       Resource: r.topics,
     },
-    { Sid: "ReadAlarms", Effect: "Allow", Action: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"], Resource: r.alarms },
+    {
+      Sid: "ReadAlarms",
+      Effect: "Allow",
+      Action: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+      Resource: r.alarms,
+    },
     { Sid: "ReadDashboard", Effect: "Allow", Action: ["cloudwatch:GetDashboard"], Resource: r.dashboards },
     { Sid: "DescribeParameters", Effect: "Allow", Action: ["ssm:DescribeParameters"], Resource: ["*"] },
   );

@@ -16,14 +16,17 @@ import { DEFAULT_STACKS, deploymentSettings } from "./settings";
 const config = new pulumi.Config();
 const organization = config.require("organization");
 const repository = config.require("repository");
-if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) throw new Error(`cascading-etl-deployments:repository must be owner/repo (got ${JSON.stringify(repository)})`);
+if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+  throw new Error(`cascading-etl-deployments:repository must be owner/repo (got ${JSON.stringify(repository)})`);
 const regions = config.requireObject<string[]>("regions");
 const thumbprint = config.get("pulumiOidcThumbprint") ?? "";
 const existingGithubProvider = config.get("githubOidcProviderArn") ?? "";
 
 const identity = aws.getCallerIdentityOutput();
 const partition = aws.getPartitionOutput();
-const scope: pulumi.Output<Scope> = pulumi.all([identity.accountId, partition.partition]).apply(([accountId, p]) => ({ partition: p, accountId, regions }));
+const scope: pulumi.Output<Scope> = pulumi
+  .all([identity.accountId, partition.partition])
+  .apply(([accountId, p]) => ({ partition: p, accountId, regions }));
 const json = (document: pulumi.Output<object>) => document.apply((d) => JSON.stringify(d));
 
 const pulumiOidc = new aws.iam.OpenIdConnectProvider("pulumi-oidc", {
@@ -43,7 +46,10 @@ new aws.iam.RolePolicy("pulumi-deployments", { role: pulumiRole.id, policy: json
 const githubProviderArn: pulumi.Output<string> =
   existingGithubProvider !== ""
     ? pulumi.output(existingGithubProvider)
-    : new aws.iam.OpenIdConnectProvider("github-oidc", { url: "https://token.actions.githubusercontent.com", clientIdLists: ["sts.amazonaws.com"] }).arn;
+    : new aws.iam.OpenIdConnectProvider("github-oidc", {
+        url: "https://token.actions.githubusercontent.com",
+        clientIdLists: ["sts.amazonaws.com"],
+      }).arn;
 
 const githubPreview = new aws.iam.Role("github-preview", {
   description: "Assumed by GitHub Actions to preview cascading-etl on pull requests; reads only.",

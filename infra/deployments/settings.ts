@@ -10,7 +10,15 @@ export const PROJECT = "cascading-etl";
  * A commit or pull request touching none of these deploys and previews nothing: docs,
  * the README and the local runtime change no cloud resource.
  */
-export const DEPLOY_PATHS = ["infra/**", "functions/**", "Pulumi.yaml", "Pulumi.*.yaml", "package.json", "package-lock.json", "tsconfig.json"] as const;
+export const DEPLOY_PATHS = [
+  "infra/**",
+  "functions/**",
+  "Pulumi.yaml",
+  "Pulumi.*.yaml",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+] as const;
 
 export interface StackDeployment {
   stack: string;

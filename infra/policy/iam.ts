@@ -15,7 +15,8 @@ export interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const list = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** The statements of a document, or undefined when it is not (yet) known, e.g. an unresolved output in a preview. */
 export function statementsOf(document: unknown): Statement[] | undefined {
@@ -70,10 +71,14 @@ export function wildcardProblems(document: unknown): string[] {
   for (const [index, statement] of (statementsOf(document) ?? []).entries()) {
     if (statement.Effect !== "Allow") continue;
     const name = statement.Sid ? `statement ${statement.Sid}` : `statement ${index}`;
-    for (const action of list(statement.Action).filter(isWildcardAction)) problems.push(`${name} allows the wildcard action "${action}"`);
-    if (statement.NotAction !== undefined) problems.push(`${name} allows every action but ${JSON.stringify(statement.NotAction)} (NotAction)`);
-    if (statement.NotResource !== undefined) problems.push(`${name} applies to every resource but ${JSON.stringify(statement.NotResource)} (NotResource)`);
-    if (list(statement.Resource).includes("*") && !isAllowedStarResource(statement)) problems.push(`${name} applies to every resource ("*")`);
+    for (const action of list(statement.Action).filter(isWildcardAction))
+      problems.push(`${name} allows the wildcard action "${action}"`);
+    if (statement.NotAction !== undefined)
+      problems.push(`${name} allows every action but ${JSON.stringify(statement.NotAction)} (NotAction)`);
+    if (statement.NotResource !== undefined)
+      problems.push(`${name} applies to every resource but ${JSON.stringify(statement.NotResource)} (NotResource)`);
+    if (list(statement.Resource).includes("*") && !isAllowedStarResource(statement))
+      problems.push(`${name} applies to every resource ("*")`);
   }
   return problems;
 }
@@ -84,7 +89,10 @@ export function deniesInsecureTransport(document: unknown): boolean {
     if (statement.Effect !== "Deny") return false;
     const principal = statement.Principal;
     const everyone =
-      principal === "*" || (typeof principal === "object" && principal !== null && list((principal as { AWS?: string | string[] }).AWS).includes("*"));
+      principal === "*" ||
+      (typeof principal === "object" &&
+        principal !== null &&
+        list((principal as { AWS?: string | string[] }).AWS).includes("*"));
     const allActions = list(statement.Action).some((action) => action === "*" || action === "sqs:*");
     const bool = statement.Condition?.Bool as Record<string, unknown> | undefined;
     return everyone && allActions && String(bool?.["aws:SecureTransport"]) === "false";

@@ -28,16 +28,27 @@ function forType(type: string, check: (props: Props, args: ResourceValidationArg
 
 export const noFullAccessManagedPolicies: ResourceValidationPolicy = {
   name: "iam-no-full-access-managed-policy",
-  description: "No AWS managed *FullAccess, AdministratorAccess or PowerUserAccess policy is attached to anything: roles get least-privilege inline policies.",
+  description:
+    "No AWS managed *FullAccess, AdministratorAccess or PowerUserAccess policy is attached to anything: roles get least-privilege inline policies.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const arns: unknown[] = [];
-    if ([TYPES.rolePolicyAttachment, TYPES.policyAttachment, TYPES.userPolicyAttachment, TYPES.groupPolicyAttachment].includes(args.type as never))
+    if (
+      [
+        TYPES.rolePolicyAttachment,
+        TYPES.policyAttachment,
+        TYPES.userPolicyAttachment,
+        TYPES.groupPolicyAttachment,
+      ].includes(args.type as never)
+    )
       arns.push(known(() => args.props.policyArn));
-    if (args.type === TYPES.role) arns.push(...((known(() => args.props.managedPolicyArns) as unknown[] | undefined) ?? []));
+    if (args.type === TYPES.role)
+      arns.push(...((known(() => args.props.managedPolicyArns) as unknown[] | undefined) ?? []));
     for (const arn of arns) {
       if (typeof arn === "string" && isFullAccessManagedPolicy(arn))
-        report(`managed policy ${arn} grants a whole service or more; grant the exact actions on the exact resources instead`);
+        report(
+          `managed policy ${arn} grants a whole service or more; grant the exact actions on the exact resources instead`,
+        );
     }
   },
 };
@@ -70,13 +81,16 @@ export const queuesEncrypted: ResourceValidationPolicy = {
 
 export const queuesTlsOnly: StackValidationPolicy = {
   name: "sqs-queue-tls-only",
-  description: 'Every SQS queue has a queue policy denying all access without TLS (Deny sqs:* to "*" when aws:SecureTransport is false).',
+  description:
+    'Every SQS queue has a queue policy denying all access without TLS (Deny sqs:* to "*" when aws:SecureTransport is false).',
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const policies = ofType(args.resources, TYPES.queuePolicy);
     for (const queue of ofType(args.resources, TYPES.queue)) {
       const attached = policies.filter((policy) => refersTo(policy, "queueUrl", queue, ["url", "id"]));
-      const documents = [...attached.map((policy) => policy.props.policy), queue.props.policy].filter((d) => d !== undefined);
+      const documents = [...attached.map((policy) => policy.props.policy), queue.props.policy].filter(
+        (d) => d !== undefined,
+      );
       if (!documents.some(deniesInsecureTransport))
         report(`queue ${queue.name} has no policy denying access without TLS (aws:SecureTransport false)`, queue.urn);
     }
@@ -90,7 +104,8 @@ export interface TableProtectionConfig {
 
 export const prodTablesProtected: ResourceValidationPolicy = {
   name: "dynamodb-prod-table-protection",
-  description: "On protected stacks (prod by default) every DynamoDB table has point-in-time recovery and deletion protection.",
+  description:
+    "On protected stacks (prod by default) every DynamoDB table has point-in-time recovery and deletion protection.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: { protectedStacks: { type: "array", items: { type: "string" }, default: ["prod"] } },
@@ -102,7 +117,8 @@ export const prodTablesProtected: ResourceValidationPolicy = {
     if (!(protectedStacks ?? ["prod"]).includes(stack)) return;
     if (pathOf(props, ["pointInTimeRecovery", "enabled"]) !== true)
       report(`table on stack ${stack} has no point-in-time recovery: set pointInTimeRecovery.enabled`);
-    if (props.deletionProtectionEnabled !== true) report(`table on stack ${stack} has no deletion protection: set deletionProtectionEnabled`);
+    if (props.deletionProtectionEnabled !== true)
+      report(`table on stack ${stack} has no deletion protection: set deletionProtectionEnabled`);
   }),
 };
 
@@ -153,7 +169,8 @@ export const reportBatchItemFailures: ResourceValidationPolicy = {
     const source = known(() => props.eventSourceArn);
     if (typeof source === "string" && !/^arn:[^:]+:sqs:/.test(source)) return;
     const types = (props.functionResponseTypes as string[] | undefined) ?? [];
-    if (!types.includes("ReportBatchItemFailures")) report('SQS event source mapping does not set functionResponseTypes: ["ReportBatchItemFailures"]');
+    if (!types.includes("ReportBatchItemFailures"))
+      report('SQS event source mapping does not set functionResponseTypes: ["ReportBatchItemFailures"]');
   }),
 };
 
@@ -162,10 +179,15 @@ export const REQUIRED_ALARM_METRICS = ["Errors", "Duration", "Throttles"] as con
 
 function alarmMetrics(alarm: PolicyResource, fn: PolicyResource): string[] {
   const single =
-    alarm.props.namespace === "AWS/Lambda" && refersTo(alarm, "dimensions", fn, ["name"], ["FunctionName"]) ? [alarm.props.metricName as string] : [];
+    alarm.props.namespace === "AWS/Lambda" && refersTo(alarm, "dimensions", fn, ["name"], ["FunctionName"])
+      ? [alarm.props.metricName as string]
+      : [];
   const queries = ((alarm.props.metricQueries as Props[] | undefined) ?? [])
     .map((query) => query.metric as Props | undefined)
-    .filter((metric): metric is Props => metric?.namespace === "AWS/Lambda" && pathOf(metric, ["dimensions", "FunctionName"]) === fn.props.name)
+    .filter(
+      (metric): metric is Props =>
+        metric?.namespace === "AWS/Lambda" && pathOf(metric, ["dimensions", "FunctionName"]) === fn.props.name,
+    )
     .map((metric) => metric.metricName as string);
   return [...single, ...queries];
 }
@@ -197,16 +219,20 @@ function hasDeadLetterDestination(fn: PolicyResource, resources: PolicyResource[
     });
   }
   const schedules = ofType(resources, TYPES.schedule).filter((s) => refersTo(s, "target", fn, ["arn"], ["arn"]));
-  if (schedules.length > 0) return schedules.every((s) => pathOf(s.props, ["target", "deadLetterConfig"]) !== undefined);
+  if (schedules.length > 0)
+    return schedules.every((s) => pathOf(s.props, ["target", "deadLetterConfig"]) !== undefined);
   if (pathOf(fn.props, ["deadLetterConfig", "targetArn"]) !== undefined) return true;
   return ofType(resources, TYPES.invokeConfig).some(
-    (config) => refersTo(config, "functionName", fn, ["name", "arn", "id"]) && pathOf(config.props, ["destinationConfig", "onFailure"]) !== undefined,
+    (config) =>
+      refersTo(config, "functionName", fn, ["name", "arn", "id"]) &&
+      pathOf(config.props, ["destinationConfig", "onFailure"]) !== undefined,
   );
 }
 
 export const collectorsObservable: StackValidationPolicy = {
   name: "collector-dlq-and-alarms",
-  description: "Every Lambda function (collector) keeps its failed work in a dead-letter queue and has Errors, Duration and Throttles alarms.",
+  description:
+    "Every Lambda function (collector) keeps its failed work in a dead-letter queue and has Errors, Duration and Throttles alarms.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report) => {
     const alarms = ofType(args.resources, TYPES.metricAlarm);

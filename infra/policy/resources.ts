@@ -53,7 +53,13 @@ export function pathOf(value: unknown, path: string[]): unknown {
  * Whether `from.props[property]` (at `path` inside it) names `to`: by the engine's
  * dependency record, or by equal value to one of `to`'s `identities` (name, arn, url).
  */
-export function refersTo(from: PolicyResource, property: string, to: PolicyResource, identities: string[], path: string[] = []): boolean {
+export function refersTo(
+  from: PolicyResource,
+  property: string,
+  to: PolicyResource,
+  identities: string[],
+  path: string[] = [],
+): boolean {
   if ((from.propertyDependencies?.[property] ?? []).some((dep) => dep.urn === to.urn)) return true;
   const value = known(() => pathOf(from.props[property], path));
   if (typeof value !== "string" || value === "") return false;

@@ -13,7 +13,8 @@ async function main(argv: string[]): Promise<void> {
     const components = countByType(run.resources, { custom: false });
     const total = Object.values(custom).reduce((a, b) => a + b, 0);
     console.log(`${stack}: ${total} resources in ${Object.values(components).reduce((a, b) => a + b, 0)} components`);
-    for (const [type, n] of Object.entries({ ...components, ...custom })) console.log(`  ${String(n).padStart(3)}  ${type}`);
+    for (const [type, n] of Object.entries({ ...components, ...custom }))
+      console.log(`  ${String(n).padStart(3)}  ${type}`);
   }
 }
 

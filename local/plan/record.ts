@@ -80,12 +80,14 @@ function computeState(
   ctx: { stack: string; region: string; account: string; stackReferences: Record<string, Record<string, unknown>> },
 ): Computed {
   const { region, account } = ctx;
-  const physical = (key = "name"): string => (typeof inputs[key] === "string" && inputs[key] !== "" ? inputs[key] : physicalName(ctx.stack, type, name));
+  const physical = (key = "name"): string =>
+    typeof inputs[key] === "string" && inputs[key] !== "" ? inputs[key] : physicalName(ctx.stack, type, name);
   switch (type) {
     case "pulumi:pulumi:StackReference": {
       const refName = String(inputs.name ?? name);
       const outputs = ctx.stackReferences[refName];
-      if (outputs === undefined) throw new Error(`no mocked outputs for stack reference ${refName}; pass stackReferences`);
+      if (outputs === undefined)
+        throw new Error(`no mocked outputs for stack reference ${refName}; pass stackReferences`);
       return { id: refName, state: { name: refName, outputs, secretOutputNames: [] } };
     }
     case "aws:dynamodb/table:Table": {
@@ -166,7 +168,15 @@ function computeState(
     }
     case "aws:ssm/parameter:Parameter": {
       const n = physical();
-      return { id: n, state: { ...inputs, name: n, arn: `arn:aws:ssm:${region}:${account}:parameter/${n.replace(/^\//, "")}`, version: 1 } };
+      return {
+        id: n,
+        state: {
+          ...inputs,
+          name: n,
+          arn: `arn:aws:ssm:${region}:${account}:parameter/${n.replace(/^\//, "")}`,
+          version: 1,
+        },
+      };
     }
     case "aws:cloudwatch/logGroup:LogGroup": {
       const n = physical();
@@ -175,7 +185,15 @@ function computeState(
     case "aws:scheduler/schedule:Schedule": {
       const n = physical();
       const group = inputs.groupName ?? "default";
-      return { id: `${group}/${n}`, state: { ...inputs, name: n, groupName: group, arn: `arn:aws:scheduler:${region}:${account}:schedule/${group}/${n}` } };
+      return {
+        id: `${group}/${n}`,
+        state: {
+          ...inputs,
+          name: n,
+          groupName: group,
+          arn: `arn:aws:scheduler:${region}:${account}:schedule/${group}/${n}`,
+        },
+      };
     }
     case "aws:cloudwatch/metricAlarm:MetricAlarm": {
       const n = physical();
@@ -183,7 +201,10 @@ function computeState(
     }
     case "aws:cloudwatch/dashboard:Dashboard": {
       const n = physical("dashboardName");
-      return { id: n, state: { ...inputs, dashboardName: n, dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${n}` } };
+      return {
+        id: n,
+        state: { ...inputs, dashboardName: n, dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${n}` },
+      };
     }
     default: {
       const n = physical();
@@ -193,13 +214,28 @@ function computeState(
   }
 }
 
-function callResult(token: string, inputs: Record<string, any>, ctx: { region: string; account: string }): Record<string, any> {
+function callResult(
+  token: string,
+  inputs: Record<string, any>,
+  ctx: { region: string; account: string },
+): Record<string, any> {
   const fn = token.split(":").pop();
   switch (fn) {
     case "getCallerIdentity":
-      return { id: ctx.account, accountId: ctx.account, arn: `arn:aws:iam::${ctx.account}:user/offline-plan`, userId: "AIDAOFFLINEPLAN" };
+      return {
+        id: ctx.account,
+        accountId: ctx.account,
+        arn: `arn:aws:iam::${ctx.account}:user/offline-plan`,
+        userId: "AIDAOFFLINEPLAN",
+      };
     case "getRegion":
-      return { id: ctx.region, name: ctx.region, region: ctx.region, endpoint: `ec2.${ctx.region}.amazonaws.com`, description: ctx.region };
+      return {
+        id: ctx.region,
+        name: ctx.region,
+        region: ctx.region,
+        endpoint: `ec2.${ctx.region}.amazonaws.com`,
+        description: ctx.region,
+      };
     case "getPartition":
       return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
     case "getPolicyDocument":

@@ -38,7 +38,10 @@ export function listStacks(root: string = REPO_ROOT): string[] {
     .sort();
 }
 
-export function loadStackConfig(stack: string, opts: { root?: string; overrides?: Record<string, unknown> } = {}): StackConfig {
+export function loadStackConfig(
+  stack: string,
+  opts: { root?: string; overrides?: Record<string, unknown> } = {},
+): StackConfig {
   const root = opts.root ?? REPO_ROOT;
   const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(root, f)).find((f) => fs.existsSync(f));
   if (!projectFile) throw new Error(`no Pulumi.yaml in ${root}`);
@@ -48,7 +51,10 @@ export function loadStackConfig(stack: string, opts: { root?: string; overrides?
 
   const stackFiles = [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`].map((f) => path.join(root, f));
   const stackFile = stackFiles.find((f) => fs.existsSync(f));
-  if (!stackFile) throw new Error(`unknown stack "${stack}": looked for ${stackFiles.join(" and ")} (stacks here: ${listStacks(root).join(", ") || "none"})`);
+  if (!stackFile)
+    throw new Error(
+      `unknown stack "${stack}": looked for ${stackFiles.join(" and ")} (stacks here: ${listStacks(root).join(", ") || "none"})`,
+    );
 
   const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
   const config: Record<string, string> = {};

@@ -15,13 +15,18 @@ export interface Settlement {
   retry: string[];
 }
 
-export function settleBatch(messageIds: readonly string[], invocation: { ok: boolean; result?: unknown }, reportBatchItemFailures: boolean): Settlement {
+export function settleBatch(
+  messageIds: readonly string[],
+  invocation: { ok: boolean; result?: unknown },
+  reportBatchItemFailures: boolean,
+): Settlement {
   const all = { remove: [], retry: [...messageIds] };
   if (!invocation.ok) return all;
   if (!reportBatchItemFailures) return { remove: [...messageIds], retry: [] };
 
   const response = invocation.result as BatchResponse | null | undefined;
-  if (response === null || response === undefined || typeof response !== "object") return { remove: [...messageIds], retry: [] };
+  if (response === null || response === undefined || typeof response !== "object")
+    return { remove: [...messageIds], retry: [] };
   const failures = response.batchItemFailures;
   if (failures === undefined || failures === null) return { remove: [...messageIds], retry: [] };
   if (!Array.isArray(failures)) return all;

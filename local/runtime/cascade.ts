@@ -59,11 +59,26 @@ interface Stage {
 /** How the source misbehaves at a given overall fault rate. */
 export function faultMix(rate: number): FaultOptions {
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be between 0 and 1, got ${rate}`);
-  return { errorRate: rate * 0.5, throttleRate: rate * 0.3, malformedRate: rate * 0.2, retryAfter: { form: "seconds", seconds: 1 } };
+  return {
+    errorRate: rate * 0.5,
+    throttleRate: rate * 0.3,
+    malformedRate: rate * 0.2,
+    retryAfter: { form: "seconds", seconds: 1 },
+  };
 }
 
 function emptySummary(): StageSummary {
-  return { invocations: 0, errors: 0, fetched: 0, written: 0, unchanged: 0, rejected: 0, retried: 0, sent: 0, inDlq: 0 };
+  return {
+    invocations: 0,
+    errors: 0,
+    fetched: 0,
+    written: 0,
+    unchanged: 0,
+    rejected: 0,
+    retried: 0,
+    sent: 0,
+    inDlq: 0,
+  };
 }
 
 export class LocalCascade {
@@ -91,7 +106,10 @@ export class LocalCascade {
         `stack ${options.stack} is the ${role} half of a split pair (stackRole ${role}); the local runtime runs a whole pipeline, so use a stack with stackRole all, such as dev or prod`,
       );
     }
-    const program = await recordProgram({ stack: options.stack, overrides: { ...options.config, sourceApiToken: LOCAL_SOURCE_TOKEN } });
+    const program = await recordProgram({
+      stack: options.stack,
+      overrides: { ...options.config, sourceApiToken: LOCAL_SOURCE_TOKEN },
+    });
     const topology = topologyOf(program.resources);
     const steps = cascadeOf(topology, STAGES.length);
     const token = topology.parameters.find((parameter) => parameter.type === "SecureString")?.value;
@@ -126,7 +144,16 @@ export class LocalCascade {
         sourceQueue: step.sourceQueue && pipeline.queueFor(step.sourceQueue),
         deadLetterQueue: step.deadLetterQueue && pipeline.queueFor(step.deadLetterQueue),
       }));
-      observer.cascade = new LocalCascade(options, program, topology, aws, source, pipeline, stages, pipeline.schedules[0].schedule);
+      observer.cascade = new LocalCascade(
+        options,
+        program,
+        topology,
+        aws,
+        source,
+        pipeline,
+        stages,
+        pipeline.schedules[0].schedule,
+      );
       return observer.cascade;
     } catch (error) {
       for (const service of started.reverse()) await service.close().catch(() => undefined);
@@ -208,7 +235,12 @@ export class LocalCascade {
   }
 
   /** Table names, queue URLs and environment for pointing the AWS CLI or an SDK here. */
-  endpoints(): { environment: Record<string, string>; tables: Record<string, string>; queues: Record<string, string>; sourceUrl: string } {
+  endpoints(): {
+    environment: Record<string, string>;
+    tables: Record<string, string>;
+    queues: Record<string, string>;
+    sourceUrl: string;
+  } {
     return {
       environment: this.aws.env(),
       tables: Object.fromEntries(this.topology.tables.map((table) => [table.logicalName, table.name])),
@@ -219,7 +251,10 @@ export class LocalCascade {
 
   /** Closes everything it started, even when one part fails to close. */
   async close(): Promise<void> {
-    const results = [await Promise.allSettled([this.pipeline.close()]), await Promise.allSettled([this.source.close(), this.aws.close()])].flat();
+    const results = [
+      await Promise.allSettled([this.pipeline.close()]),
+      await Promise.allSettled([this.source.close(), this.aws.close()]),
+    ].flat();
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed) throw failed.reason;
   }
@@ -240,13 +275,18 @@ export class LocalCascade {
     const limit = started + (this.options.settleTimeoutMs ?? 600_000);
     let quietChecks = 0;
     while (quietChecks < 2) {
-      const depths = await Promise.all(this.stages.map((stage) => (stage.sourceQueue ? queueDepth(this.aws.sqs, stage.sourceQueue.url) : Promise.resolve(0))));
+      const depths = await Promise.all(
+        this.stages.map((stage) =>
+          stage.sourceQueue ? queueDepth(this.aws.sqs, stage.sourceQueue.url) : Promise.resolve(0),
+        ),
+      );
       const stopped = this.pipeline.mappings.find(({ mapping }) => mapping.failure)?.mapping.failure;
       if (stopped) throw stopped;
       const busy = this.pipeline.mappings.some(({ mapping }) => mapping.active) || depths.some((depth) => depth > 0);
       quietChecks = busy ? 0 : quietChecks + 1;
       onProgress?.(this.progress(started, depths));
-      if (Date.now() > limit) throw new Error(`the cascade did not settle within ${Math.round((limit - started) / 1000)} s`);
+      if (Date.now() > limit)
+        throw new Error(`the cascade did not settle within ${Math.round((limit - started) / 1000)} s`);
       if (quietChecks < 2) await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -293,28 +333,39 @@ export class LocalCascade {
     return ids;
   }
 
-  private async census(earlierDeadLetters: ReadonlySet<string>, schedule: ScheduleRun): Promise<Census & { deadLetterCounts: Record<StageName, number> }> {
+  private async census(
+    earlierDeadLetters: ReadonlySet<string>,
+    schedule: ScheduleRun,
+  ): Promise<Census & { deadLetterCounts: Record<StageName, number> }> {
     const tableName = (kind: keyof typeof TABLE_KEYS) => {
       const hashKey = TABLE_KEYS[kind].hashKey;
       const rangeKey = "rangeKey" in TABLE_KEYS[kind] ? TABLE_KEYS[kind].rangeKey : undefined;
-      const table = this.topology.tables.find((candidate) => candidate.hashKey === hashKey && candidate.rangeKey === rangeKey);
+      const table = this.topology.tables.find(
+        (candidate) => candidate.hashKey === hashKey && candidate.rangeKey === rangeKey,
+      );
       if (!table) throw new Error(`the plan has no ${kind} table`);
       return table.name;
     };
     const ids = async (kind: "branches" | "salespersons" | "sales") =>
-      (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map((item) => item[TABLE_KEYS[kind].hashKey]);
+      (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map(
+        (item) => item[TABLE_KEYS[kind].hashKey],
+      );
     const rejects = await listRejects(this.aws.dynamodb, tableName("rejects"));
 
     const deadLetterCounts = { branches: 0, salespersons: 0, sales: 0 } as Record<StageName, number>;
     const deadLetters = { scheduledRuns: 0, branchIds: [] as string[], employeeIds: [] as string[] };
     for (const stage of this.stages) {
       if (!stage.deadLetterQueue) continue;
-      const messages = (await peekAll(this.aws.sqs, stage.deadLetterQueue.url)).filter((message) => !earlierDeadLetters.has(message.MessageId ?? ""));
+      const messages = (await peekAll(this.aws.sqs, stage.deadLetterQueue.url)).filter(
+        (message) => !earlierDeadLetters.has(message.MessageId ?? ""),
+      );
       deadLetterCounts[stage.name] = messages.length;
       for (const body of messages.map(parseBody)) {
         if (stage.name === "branches") deadLetters.scheduledRuns += 1;
-        else if (stage.name === "salespersons" && typeof body?.branchId === "string") deadLetters.branchIds.push(body.branchId);
-        else if (stage.name === "sales" && typeof body?.employeeId === "string") deadLetters.employeeIds.push(body.employeeId);
+        else if (stage.name === "salespersons" && typeof body?.branchId === "string")
+          deadLetters.branchIds.push(body.branchId);
+        else if (stage.name === "sales" && typeof body?.employeeId === "string")
+          deadLetters.employeeIds.push(body.employeeId);
       }
     }
     return {

@@ -3,10 +3,20 @@
  * and what the dead-letter queues hold, without consuming any of it.
  */
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import { chunk } from "../../functions/lib/chunk";
 
-export async function scanAttribute(dynamodb: DynamoDBClient, tableName: string, attributes: string[]): Promise<Array<Record<string, string>>> {
+export async function scanAttribute(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  attributes: string[],
+): Promise<Array<Record<string, string>>> {
   const items: Array<Record<string, string>> = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -18,7 +28,8 @@ export async function scanAttribute(dynamodb: DynamoDBClient, tableName: string,
         ExclusiveStartKey: startKey as never,
       }),
     );
-    for (const item of page.Items ?? []) items.push(Object.fromEntries(attributes.map((name) => [name, item[name]?.S ?? item[name]?.N ?? ""])));
+    for (const item of page.Items ?? [])
+      items.push(Object.fromEntries(attributes.map((name) => [name, item[name]?.S ?? item[name]?.N ?? ""])));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
@@ -32,9 +43,14 @@ export async function scanAttribute(dynamodb: DynamoDBClient, tableName: string,
  */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+    }),
   );
-  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }
 
 /**
@@ -44,7 +60,14 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
 export async function peekAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
   const seen = new Map<string, Message>();
   for (;;) {
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 30,
+      }),
+    );
     const fresh = (Messages ?? []).filter((message) => !seen.has(message.MessageId ?? ""));
     if (fresh.length === 0) break;
     for (const message of fresh) seen.set(message.MessageId ?? "", message);
@@ -54,7 +77,11 @@ export async function peekAll(sqs: SQSClient, queueUrl: string): Promise<Message
     await sqs.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: queueUrl,
-        Entries: part.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })),
+        Entries: part.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
       }),
     );
   }
@@ -65,7 +92,9 @@ export async function peekAll(sqs: SQSClient, queueUrl: string): Promise<Message
 export function parseBody(message: Message): Record<string, unknown> | undefined {
   try {
     const parsed = JSON.parse(message.Body ?? "") as unknown;
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -78,9 +78,11 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
 
   // Work is covered by a DLQ when the message that would have carried it, or any
   // ancestor's, is there.
-  const branchCovered = (branchId: string | undefined) => wholeRunDeadLettered || (branchId !== undefined && deadBranches.has(branchId));
+  const branchCovered = (branchId: string | undefined) =>
+    wholeRunDeadLettered || (branchId !== undefined && deadBranches.has(branchId));
   const employeeCovered = (employeeId: string | undefined) =>
-    branchCovered(served.branchOfEmployee.get(employeeId ?? "")) || (employeeId !== undefined && deadEmployees.has(employeeId));
+    branchCovered(served.branchOfEmployee.get(employeeId ?? "")) ||
+    (employeeId !== undefined && deadEmployees.has(employeeId));
   const coveredByDeadLetter = (stage: StageName, id: string): boolean => {
     if (stage === "branches") return wholeRunDeadLettered;
     if (stage === "salespersons") return branchCovered(served.branchOfEmployee.get(id));
@@ -127,7 +129,9 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
   }
   if (!census.schedule.ok && !census.schedule.deadLettered) {
     lost += 1;
-    note(`the scheduled run failed after ${census.schedule.attempts} attempts and the plan gives it no on-failure destination`);
+    note(
+      `the scheduled run failed after ${census.schedule.attempts} attempts and the plan gives it no on-failure destination`,
+    );
   }
 
   let duplicates = 0;
@@ -138,7 +142,11 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
     }
   }
 
-  const valid = { branches: new Set(served.branches), salespersons: new Set(served.salespersons), sales: new Set(served.sales) };
+  const valid = {
+    branches: new Set(served.branches),
+    salespersons: new Set(served.salespersons),
+    sales: new Set(served.sales),
+  };
   let unexpected = 0;
   for (const table of ["branches", "salespersons", "sales"] as const) {
     for (const id of stored[table]) {
@@ -148,5 +156,12 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
     }
   }
 
-  return { ok: lost === 0 && duplicates === 0 && unexpected === 0, lost, duplicates, unexpected, inDeadLetters, examples };
+  return {
+    ok: lost === 0 && duplicates === 0 && unexpected === 0,
+    lost,
+    duplicates,
+    unexpected,
+    inDeadLetters,
+    examples,
+  };
 }

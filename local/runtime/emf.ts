@@ -31,7 +31,8 @@ export function parseEmfLine(line: string, namespace?: string): MetricTotals | u
       const value = document[metric.Name];
       // EMF allows an array of values for one metric in one document.
       const values = Array.isArray(value) ? value : [value];
-      for (const item of values) if (typeof item === "number" && Number.isFinite(item)) totals[metric.Name] = (totals[metric.Name] ?? 0) + item;
+      for (const item of values)
+        if (typeof item === "number" && Number.isFinite(item)) totals[metric.Name] = (totals[metric.Name] ?? 0) + item;
     }
   }
   return totals;

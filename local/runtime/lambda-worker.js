@@ -55,7 +55,8 @@ let handler;
 try {
   const loaded = require(workerData.file);
   handler = loaded[workerData.exportName];
-  if (typeof handler !== "function") throw new Error(`${workerData.file} exports no function named ${workerData.exportName}`);
+  if (typeof handler !== "function")
+    throw new Error(`${workerData.file} exports no function named ${workerData.exportName}`);
   takeOutput();
   parentPort.postMessage({ type: "ready" });
 } catch (error) {

@@ -31,7 +31,8 @@ export interface ErrorDescription {
 }
 
 export type InvokeOutcome =
-  { ok: true; result: unknown; durationMs: number; output: string[] } | { ok: false; error: ErrorDescription; durationMs: number; output: string[] };
+  | { ok: true; result: unknown; durationMs: number; output: string[] }
+  | { ok: false; error: ErrorDescription; durationMs: number; output: string[] };
 
 export interface FunctionStats {
   invocations: number;
@@ -57,8 +58,14 @@ interface Environment {
   onResult?: (message: ResultMessage) => void;
 }
 
-type ResultMessage = { type: "result"; id: string; ok: true; result: unknown } | { type: "result"; id: string; ok: false; error: ErrorDescription };
-type WorkerMessage = { type: "ready" } | { type: "init-error"; error: ErrorDescription } | { type: "output"; lines: string[] } | ResultMessage;
+type ResultMessage =
+  | { type: "result"; id: string; ok: true; result: unknown }
+  | { type: "result"; id: string; ok: false; error: ErrorDescription };
+type WorkerMessage =
+  | { type: "ready" }
+  | { type: "init-error"; error: ErrorDescription }
+  | { type: "output"; lines: string[] }
+  | ResultMessage;
 
 export class LocalFunction {
   readonly stats: FunctionStats = { invocations: 0, errors: 0, timeouts: 0, coldStarts: 0, peakConcurrency: 0 };
@@ -92,7 +99,10 @@ export class LocalFunction {
       return outcome;
     } catch (error) {
       this.stats.errors += 1;
-      const description = error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
+      const description =
+        error instanceof Error
+          ? { name: error.name, message: error.message }
+          : { name: "Error", message: String(error) };
       return { ok: false, error: description, durationMs: Date.now() - started, output: [] };
     } finally {
       this.running -= 1;
@@ -151,7 +161,9 @@ export class LocalFunction {
       environment.onDeath?.(error);
     };
     worker.on("error", (error: Error) => die({ name: error.name, message: error.message, stack: error.stack }));
-    worker.on("exit", (code) => die({ name: "Runtime.ExitError", message: `Runtime exited with error: exit status ${code}` }));
+    worker.on("exit", (code) =>
+      die({ name: "Runtime.ExitError", message: `Runtime exited with error: exit status ${code}` }),
+    );
 
     this.all.add(environment);
     return environment;
@@ -160,7 +172,10 @@ export class LocalFunction {
   private runIn(environment: Environment, event: unknown, started: number): Promise<InvokeOutcome> {
     const id = randomUUID();
     return new Promise<InvokeOutcome>((resolve) => {
-      const finish = (outcome: { ok: true; result: unknown } | { ok: false; error: ErrorDescription }, reuse: boolean) => {
+      const finish = (
+        outcome: { ok: true; result: unknown } | { ok: false; error: ErrorDescription },
+        reuse: boolean,
+      ) => {
         clearTimeout(timer);
         environment.onResult = undefined;
         environment.onDeath = undefined;
@@ -171,12 +186,22 @@ export class LocalFunction {
         resolve({ ...outcome, durationMs: Date.now() - started, output });
       };
       environment.onResult = (message) => {
-        if (message.id === id) finish(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error }, true);
+        if (message.id === id)
+          finish(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error }, true);
       };
       environment.onDeath = (error) => finish({ ok: false, error }, false);
       const timer = setTimeout(() => {
         this.stats.timeouts += 1;
-        finish({ ok: false, error: { name: "Sandbox.Timedout", message: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } }, false);
+        finish(
+          {
+            ok: false,
+            error: {
+              name: "Sandbox.Timedout",
+              message: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
+            },
+          },
+          false,
+        );
       }, this.spec.timeoutSeconds * 1000);
       environment.worker.postMessage({ id, requestId: id, event });
     });

@@ -53,7 +53,12 @@ export function invocationRecord(
   return {
     version: "1.0",
     timestamp: now.toISOString(),
-    requestContext: { requestId: randomUUID(), functionArn: `${functionArn}:$LATEST`, condition: "RetriesExhausted", approximateInvokeCount: attempts },
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `${functionArn}:$LATEST`,
+      condition: "RetriesExhausted",
+      approximateInvokeCount: attempts,
+    },
     requestPayload: event,
     responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
     responsePayload: { errorType: error.name, errorMessage: error.message },
@@ -83,8 +88,15 @@ export class LocalSchedule {
     }
     if (this.spec.onFailureQueueUrl) {
       const record = invocationRecord(this.spec.functionArn, event, attempts, lastError, new Date());
-      await this.sqs.send(new SendMessageCommand({ QueueUrl: this.spec.onFailureQueueUrl, MessageBody: JSON.stringify(record) }));
+      await this.sqs.send(
+        new SendMessageCommand({ QueueUrl: this.spec.onFailureQueueUrl, MessageBody: JSON.stringify(record) }),
+      );
     }
-    return { attempts, ok: false, deadLettered: Boolean(this.spec.onFailureQueueUrl), lastError: `${lastError.name}: ${lastError.message}` };
+    return {
+      attempts,
+      ok: false,
+      deadLettered: Boolean(this.spec.onFailureQueueUrl),
+      lastError: `${lastError.name}: ${lastError.message}`,
+    };
   }
 }

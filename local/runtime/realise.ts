@@ -61,7 +61,12 @@ async function createTables(aws: EmbeddedAws, topology: Topology): Promise<void>
       .filter((attribute) => keyNames.has(attribute.name))
       .map((attribute) => ({ AttributeName: attribute.name, AttributeType: attribute.type as "S" | "N" | "B" }));
     await aws.dynamodb.send(
-      new CreateTableCommand({ TableName: table.name, KeySchema: keySchema, AttributeDefinitions: definitions, BillingMode: "PAY_PER_REQUEST" }),
+      new CreateTableCommand({
+        TableName: table.name,
+        KeySchema: keySchema,
+        AttributeDefinitions: definitions,
+        BillingMode: "PAY_PER_REQUEST",
+      }),
     );
   }
 }
@@ -73,8 +78,10 @@ async function createQueues(aws: EmbeddedAws, topology: Topology): Promise<Local
   const created: LocalQueue[] = [];
   for (const queue of ordered) {
     const attributes: Record<string, string> = {};
-    if (queue.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(queue.visibilityTimeoutSeconds);
-    if (queue.messageRetentionSeconds !== undefined) attributes.MessageRetentionPeriod = String(queue.messageRetentionSeconds);
+    if (queue.visibilityTimeoutSeconds !== undefined)
+      attributes.VisibilityTimeout = String(queue.visibilityTimeoutSeconds);
+    if (queue.messageRetentionSeconds !== undefined)
+      attributes.MessageRetentionPeriod = String(queue.messageRetentionSeconds);
     if (queue.sqsManagedSseEnabled !== undefined) attributes.SqsManagedSseEnabled = String(queue.sqsManagedSseEnabled);
     if (queue.redrive) {
       const target = byArn.get(queue.redrive.deadLetterTargetArn);
@@ -107,11 +114,17 @@ async function archiveDirectory(code: unknown, functionName: string): Promise<st
   // A FileArchive's path is a promise in the SDK object the mocks hand over (DESIGN.md §4).
   const archivePath = await (code as { path?: Promise<string> | string } | undefined)?.path;
   if (typeof archivePath !== "string")
-    throw new TopologyError(`function ${functionName} is not deployed from a directory archive, which the local runtime loads`);
+    throw new TopologyError(
+      `function ${functionName} is not deployed from a directory archive, which the local runtime loads`,
+    );
   return archivePath;
 }
 
-export async function realise(aws: EmbeddedAws, topology: Topology, options: RealiseOptions): Promise<RealisedPipeline> {
+export async function realise(
+  aws: EmbeddedAws,
+  topology: Topology,
+  options: RealiseOptions,
+): Promise<RealisedPipeline> {
   await createTables(aws, topology);
   const queues = await createQueues(aws, topology);
   await putParameters(aws, topology);
@@ -133,7 +146,15 @@ export async function realise(aws: EmbeddedAws, topology: Topology, options: Rea
       memoryMb: spec.memoryMb,
     });
     const fn = new LocalFunction(
-      { name: spec.name, arn: spec.arn, file, exportName, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb, environment },
+      {
+        name: spec.name,
+        arn: spec.arn,
+        file,
+        exportName,
+        timeoutSeconds: spec.timeoutSeconds,
+        memoryMb: spec.memoryMb,
+        environment,
+      },
       (lines) => options.onOutput(spec.name, lines),
     );
     functions.push(fn);

@@ -60,7 +60,10 @@ export function formatSummary(report: RunReport): string {
   const header = ["stage", ...COLUMNS.map(([, title]) => title)];
   const rows = STAGES.map((stage) => [stage, ...COLUMNS.map(([key]) => String(report.stages[stage][key]))]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join("  ");
   const verdict = report.ok
     ? `conservation holds: every record served is in its table, in rejects or in a DLQ (0 lost, 0 duplicated)`
     : `conservation FAILED: ${report.lost} lost, ${report.duplicates} duplicated, ${report.unexpected} not served by the source${report.examples.length ? `\n  e.g. ${report.examples.join("\n       ")}` : ""}`;
@@ -85,7 +88,12 @@ export function toJsonLine(report: RunReport): string {
     scale: report.scale,
     seed: report.seed,
     faults: report.faults,
-    source: { branches: report.source.branches, salespersons: report.source.salespersons, sales: report.source.sales, invalid: report.source.invalid },
+    source: {
+      branches: report.source.branches,
+      salespersons: report.source.salespersons,
+      sales: report.source.sales,
+      invalid: report.source.invalid,
+    },
     tables: report.tables,
     dlq: report.dlq,
     schedule: report.schedule,

@@ -7,7 +7,11 @@
  */
 import { setMaxListeners } from "node:events";
 import type { SQSClient, Message } from "@aws-sdk/client-sqs";
-import { DeleteMessageBatchCommand, ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageBatchCommand,
+  ChangeMessageVisibilityBatchCommand,
+  ReceiveMessageCommand,
+} from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { chunk } from "../../functions/lib/chunk";
 import { settleBatch } from "./batch-settlement";
@@ -226,10 +230,16 @@ export class SqsEventSourceMapping {
 
   private async process(batch: Message[], settled: Set<string>): Promise<void> {
     this.stats.batches += 1;
-    const event: SQSEvent = { Records: batch.map((message) => toSqsRecord(message, this.spec.queueArn, this.spec.region)) };
+    const event: SQSEvent = {
+      Records: batch.map((message) => toSqsRecord(message, this.spec.queueArn, this.spec.region)),
+    };
     const outcome = await this.fn.invoke(event);
     const ids = batch.map((message) => message.MessageId ?? "");
-    const settlement = settleBatch(ids, outcome.ok ? { ok: true, result: outcome.result } : { ok: false }, this.spec.reportBatchItemFailures);
+    const settlement = settleBatch(
+      ids,
+      outcome.ok ? { ok: true, result: outcome.result } : { ok: false },
+      this.spec.reportBatchItemFailures,
+    );
     const byId = new Map(batch.map((message) => [message.MessageId ?? "", message]));
     await this.remove(settlement.remove.map((id) => byId.get(id)!));
     for (const id of settlement.remove) settled.add(id);
@@ -246,7 +256,9 @@ export class SqsEventSourceMapping {
         }),
       );
       if (response.Failed && response.Failed.length > 0)
-        throw new Error(`could not delete ${response.Failed.length} processed messages from ${this.spec.queueUrl}: ${response.Failed[0].Message}`);
+        throw new Error(
+          `could not delete ${response.Failed.length} processed messages from ${this.spec.queueUrl}: ${response.Failed[0].Message}`,
+        );
       this.stats.deleted += part.length;
     }
   }
@@ -257,7 +269,11 @@ export class SqsEventSourceMapping {
       await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.spec.queueUrl,
-          Entries: part.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: this.spec.retryDelaySeconds })),
+          Entries: part.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: this.spec.retryDelaySeconds,
+          })),
         }),
       );
     }

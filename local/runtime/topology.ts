@@ -119,7 +119,8 @@ export class TopologyError extends Error {
  */
 export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 function unwrapSecret(found: unknown): unknown {
-  if (found !== null && typeof found === "object" && SECRET_SIGNATURE in found) return (found as { value?: unknown }).value;
+  if (found !== null && typeof found === "object" && SECRET_SIGNATURE in found)
+    return (found as { value?: unknown }).value;
   return found;
 }
 
@@ -130,7 +131,8 @@ function value(resource: RecordedResource, key: string): unknown {
 
 function requireString(resource: RecordedResource, key: string): string {
   const found = value(resource, key);
-  if (typeof found !== "string" || found.length === 0) throw new TopologyError(`${resource.type} ${resource.name} has no ${key}`);
+  if (typeof found !== "string" || found.length === 0)
+    throw new TopologyError(`${resource.type} ${resource.name} has no ${key}`);
   return found;
 }
 
@@ -164,7 +166,9 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
     arn: requireString(resource, "arn"),
     hashKey: requireString(resource, "hashKey"),
     rangeKey: (value(resource, "rangeKey") as string | undefined) || undefined,
-    attributes: ((value(resource, "attributes") as Array<{ name: string; type: string }> | undefined) ?? []).map(({ name, type }) => ({ name, type })),
+    attributes: ((value(resource, "attributes") as Array<{ name: string; type: string }> | undefined) ?? []).map(
+      ({ name, type }) => ({ name, type }),
+    ),
   }));
 
   const queues = ofType(RESOURCE_TYPES.queue).map((resource): QueueSpec => {
@@ -181,7 +185,9 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
       visibilityTimeoutSeconds: optionalNumber(resource, "visibilityTimeoutSeconds"),
       messageRetentionSeconds: optionalNumber(resource, "messageRetentionSeconds"),
       sqsManagedSseEnabled: value(resource, "sqsManagedSseEnabled") as boolean | undefined,
-      redrive: redrive ? { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) } : undefined,
+      redrive: redrive
+        ? { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) }
+        : undefined,
       policy: policies.get(url),
     };
   });
@@ -193,7 +199,8 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
   }));
 
   const functions = ofType(RESOURCE_TYPES.function).map((resource): FunctionSpec => {
-    const environment = (value(resource, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
+    const environment =
+      (value(resource, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
     return {
       logicalName: resource.name,
       name: requireString(resource, "name"),
@@ -267,31 +274,45 @@ function checkReferences(topology: Topology): void {
   const functionIds = new Set(topology.functions.flatMap((fn) => [fn.name, fn.arn]));
   for (const queue of topology.queues) {
     if (queue.redrive && !queueArns.has(queue.redrive.deadLetterTargetArn))
-      throw new TopologyError(`queue ${queue.name} redrives to ${queue.redrive.deadLetterTargetArn}, which the plan does not create`);
+      throw new TopologyError(
+        `queue ${queue.name} redrives to ${queue.redrive.deadLetterTargetArn}, which the plan does not create`,
+      );
   }
   for (const mapping of topology.mappings) {
     if (!queueArns.has(mapping.queueArn))
-      throw new TopologyError(`event source mapping ${mapping.logicalName} reads ${mapping.queueArn}, which the plan does not create`);
+      throw new TopologyError(
+        `event source mapping ${mapping.logicalName} reads ${mapping.queueArn}, which the plan does not create`,
+      );
     if (!functionIds.has(mapping.functionName))
-      throw new TopologyError(`event source mapping ${mapping.logicalName} invokes ${mapping.functionName}, which the plan does not create`);
+      throw new TopologyError(
+        `event source mapping ${mapping.logicalName} invokes ${mapping.functionName}, which the plan does not create`,
+      );
   }
   for (const config of topology.asyncInvokeConfigs) {
-    if (!functionIds.has(config.functionName)) throw new TopologyError(`invoke config for ${config.functionName} names a function the plan does not create`);
+    if (!functionIds.has(config.functionName))
+      throw new TopologyError(`invoke config for ${config.functionName} names a function the plan does not create`);
     if (config.onFailureArn && !queueArns.has(config.onFailureArn))
-      throw new TopologyError(`invoke config for ${config.functionName} sends failures to ${config.onFailureArn}, which the plan does not create`);
+      throw new TopologyError(
+        `invoke config for ${config.functionName} sends failures to ${config.onFailureArn}, which the plan does not create`,
+      );
   }
   for (const schedule of topology.schedules) {
     if (!functionIds.has(schedule.functionArn))
-      throw new TopologyError(`schedule ${schedule.logicalName} targets ${schedule.functionArn}, which the plan does not create`);
+      throw new TopologyError(
+        `schedule ${schedule.logicalName} targets ${schedule.functionArn}, which the plan does not create`,
+      );
     if (schedule.deadLetterArn && !queueArns.has(schedule.deadLetterArn))
-      throw new TopologyError(`schedule ${schedule.logicalName} dead-letters to ${schedule.deadLetterArn}, which the plan does not create`);
+      throw new TopologyError(
+        `schedule ${schedule.logicalName} dead-letters to ${schedule.deadLetterArn}, which the plan does not create`,
+      );
   }
 }
 
 /** Splits a Lambda handler string (`index.handler`) into the file and export it names. */
 export function handlerLocation(handler: string, codeDir: string): { file: string; exportName: string } {
   const dot = handler.lastIndexOf(".");
-  if (dot <= 0 || dot === handler.length - 1) throw new TopologyError(`handler "${handler}" is not of the form file.export`);
+  if (dot <= 0 || dot === handler.length - 1)
+    throw new TopologyError(`handler "${handler}" is not of the form file.export`);
   return { file: path.join(codeDir, `${handler.slice(0, dot)}.js`), exportName: handler.slice(dot + 1) };
 }
 
@@ -307,12 +328,15 @@ export function findFunction(topology: Topology, nameOrArn: string): FunctionSpe
  */
 export function cascadeOf(topology: Topology, length: number): CascadeStep[] {
   const enabled = topology.schedules.filter((schedule) => schedule.enabled);
-  if (enabled.length !== 1) throw new TopologyError(`expected one enabled schedule to start the cascade, found ${enabled.length}`);
+  if (enabled.length !== 1)
+    throw new TopologyError(`expected one enabled schedule to start the cascade, found ${enabled.length}`);
   const queueByArn = new Map(topology.queues.map((queue) => [queue.arn, queue]));
   const queueByUrl = new Map(topology.queues.map((queue) => [queue.url, queue]));
   const schedule = enabled[0];
   const first = findFunction(topology, schedule.functionArn)!;
-  const asyncConfig = topology.asyncInvokeConfigs.find((config) => findFunction(topology, config.functionName) === first);
+  const asyncConfig = topology.asyncInvokeConfigs.find(
+    (config) => findFunction(topology, config.functionName) === first,
+  );
   const failureArn = asyncConfig?.onFailureArn ?? schedule.deadLetterArn;
 
   const steps: CascadeStep[] = [];
@@ -325,10 +349,16 @@ export function cascadeOf(topology: Topology, length: number): CascadeStep[] {
     if (steps.length > length) throw new TopologyError(`the cascade is longer than ${length} stages`);
     const target = step.targetQueue;
     const consumers = topology.mappings.filter((mapping) => mapping.queueArn === target.arn);
-    if (consumers.length !== 1) throw new TopologyError(`queue ${target.name} should have one consumer, has ${consumers.length}`);
+    if (consumers.length !== 1)
+      throw new TopologyError(`queue ${target.name} should have one consumer, has ${consumers.length}`);
     const next = findFunction(topology, consumers[0].functionName)!;
-    step = { fn: next, sourceQueue: target, deadLetterQueue: target.redrive ? queueByArn.get(target.redrive.deadLetterTargetArn) : undefined };
+    step = {
+      fn: next,
+      sourceQueue: target,
+      deadLetterQueue: target.redrive ? queueByArn.get(target.redrive.deadLetterTargetArn) : undefined,
+    };
   }
-  if (steps.length !== length) throw new TopologyError(`expected a cascade of ${length} stages, the plan wires ${steps.length}`);
+  if (steps.length !== length)
+    throw new TopologyError(`expected a cascade of ${length} stages, the plan wires ${steps.length}`);
   return steps;
 }

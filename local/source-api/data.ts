@@ -58,7 +58,20 @@ export interface Dataset {
   sales: SaleEntry[];
 }
 
-const BRANCH_NAMES = ["Scranton", "Stamford", "Nashua", "Utica", "Albany", "Buffalo", "Akron", "Camden", "Yonkers", "Rochester", "Syracuse", "Binghamton"];
+const BRANCH_NAMES = [
+  "Scranton",
+  "Stamford",
+  "Nashua",
+  "Utica",
+  "Albany",
+  "Buffalo",
+  "Akron",
+  "Camden",
+  "Yonkers",
+  "Rochester",
+  "Syracuse",
+  "Binghamton",
+];
 const REGIONS = ["Northeast", "Mid-Atlantic", "New England", "Great Lakes"];
 const FIRST = [
   "Jim",
@@ -96,7 +109,14 @@ const LAST = [
   "Flenderson",
   "Philbin",
 ];
-const OTHER_OCCUPATIONS = ["accountant", "receptionist", "warehouse", "customer service", "human resources", "quality assurance"];
+const OTHER_OCCUPATIONS = [
+  "accountant",
+  "receptionist",
+  "warehouse",
+  "customer service",
+  "human resources",
+  "quality assurance",
+];
 
 const HOUR = 3_600_000;
 const pad = (n: number, width = 3): string => String(n).padStart(width, "0");
@@ -128,7 +148,12 @@ export function generateDataset(options: DatasetOptions): Dataset {
     const valid = !isInvalid(options, id);
     const region = `${pick(r, REGIONS)}${rev(id) ? ` r${rev(id)}` : ""}`;
     const openedOn = isoDate(Date.UTC(1990, 0, 1) + Math.floor(r() * 30 * 365) * 24 * HOUR);
-    dataset.branches.push({ id, name, valid, body: valid ? { id, name, region, openedOn } : { id, name, region, openedOn: "sometime in the nineties" } });
+    dataset.branches.push({
+      id,
+      name,
+      valid,
+      body: valid ? { id, name, region, openedOn } : { id, name, region, openedOn: "sometime in the nineties" },
+    });
 
     for (let e = 0; e < scale.employeesPerBranch; e += 1) {
       const employeeId = `E${pad(b + 1)}-${pad(e + 1)}`;

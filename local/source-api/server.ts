@@ -4,7 +4,15 @@
  * (its "truth"), so a run can be checked record by record.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { generateDataset, SCALE_PRESETS, type Dataset, type Json, type Scale, type ScalePreset, type Served } from "./data";
+import {
+  generateDataset,
+  SCALE_PRESETS,
+  type Dataset,
+  type Json,
+  type Scale,
+  type ScalePreset,
+  type Served,
+} from "./data";
 import { mulberry32, hash32 } from "./random";
 import { closeOnce, listenOnLoopback } from "../loopback";
 
@@ -101,7 +109,8 @@ function resolveScale(scale: SourceApiOptions["scale"]): Scale {
     if (!preset) throw new Error(`unknown scale preset "${scale}"; known: ${Object.keys(SCALE_PRESETS).join(", ")}`);
     return { ...preset };
   }
-  for (const [k, v] of Object.entries(scale)) if (!Number.isInteger(v) || v < 0) throw new Error(`scale.${k} must be a non-negative integer, got ${v}`);
+  for (const [k, v] of Object.entries(scale))
+    if (!Number.isInteger(v) || v < 0) throw new Error(`scale.${k} must be a non-negative integer, got ${v}`);
   return { ...scale };
 }
 
@@ -127,7 +136,8 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
   const scale = resolveScale(options.scale);
   const referenceTime = new Date(Math.floor((options.referenceTime ?? new Date()).getTime() / 1000) * 1000);
   const pageSize = options.pageSize ?? 5;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
   const revisions = new Map<string, number>();
   let faults: FaultOptions = options.faults ?? {};
   let cached: Dataset | undefined;
@@ -201,7 +211,8 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
       return json(401, { error: "unauthorized" });
     }
     const parent = url.searchParams.get(endpoint === "employees" ? "branchID" : "salespersonsID");
-    const fault = endpoint !== "branches" && parent !== null && unavailable.has(parent) ? "503" : faultFor(dataRequests++);
+    const fault =
+      endpoint !== "branches" && parent !== null && unavailable.has(parent) ? "503" : faultFor(dataRequests++);
     if (fault === "500" || fault === "503") {
       faultCounts.serverError += 1;
       return json(Number(fault), { error: "injected server fault" });
@@ -222,19 +233,27 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
     const body = JSON.stringify({ result: page.map((r) => r.body as Json), next });
     if (fault === "malformed") {
       faultCounts.malformed += 1;
-      return { status: 200, headers: { "content-type": "application/json" }, body: body.slice(0, Math.max(1, Math.floor(body.length / 2))) };
+      return {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: body.slice(0, Math.max(1, Math.floor(body.length / 2))),
+      };
     }
     for (const r of page) {
       served[endpoint][r.valid ? "valid" : "invalid"].add(r.id);
       if (endpoint === "employees" && (r as Served & { salesperson?: boolean }).salesperson) salespersons.add(r.id);
     }
-    if (!more && parent !== null && endpoint !== "branches") listed[endpoint === "employees" ? "employeesOf" : "salesOf"].add(parent);
+    if (!more && parent !== null && endpoint !== "branches")
+      listed[endpoint === "employees" ? "employeesOf" : "salesOf"].add(parent);
     return { status: 200, headers: { "content-type": "application/json" }, body };
   }
 
   function truth(): SourceTruth {
     const sorted = (s: Set<string>): string[] => [...s].sort();
-    const endpointTruth = (e: Endpoint): EndpointTruth => ({ valid: sorted(served[e].valid), invalid: sorted(served[e].invalid) });
+    const endpointTruth = (e: Endpoint): EndpointTruth => ({
+      valid: sorted(served[e].valid),
+      invalid: sorted(served[e].invalid),
+    });
     return {
       seed,
       scale: { ...scale },
@@ -273,7 +292,11 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
     dataset,
     truth,
     changeRecord(id: string) {
-      if (!dataset().branches.some((r) => r.id === id) && !dataset().employees.some((r) => r.id === id) && !dataset().sales.some((r) => r.id === id)) {
+      if (
+        !dataset().branches.some((r) => r.id === id) &&
+        !dataset().employees.some((r) => r.id === id) &&
+        !dataset().sales.some((r) => r.id === id)
+      ) {
         throw new Error(`no record with id ${id}`);
       }
       revisions.set(id, (revisions.get(id) ?? 0) + 1);

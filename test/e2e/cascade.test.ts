@@ -21,7 +21,12 @@ function assertConserved(report: Pick<RunReport, "ok" | "source" | "tables" | "d
     { ok: report.ok, tables: report.tables, dlq: report.dlq, lost: report.lost, duplicates: report.duplicates },
     {
       ok: true,
-      tables: { branches: report.source.branches, salespersons: report.source.salespersons, sales: report.source.sales, rejects: report.source.invalid },
+      tables: {
+        branches: report.source.branches,
+        salespersons: report.source.salespersons,
+        sales: report.source.sales,
+        rejects: report.source.invalid,
+      },
       dlq: 0,
       lost: 0,
       duplicates: 0,
@@ -33,10 +38,14 @@ describe("cascade run, end to end", function () {
   this.timeout(180_000);
 
   it("`cascade run --json` conserves every record and ends with the JSON summary", async () => {
-    const { stdout } = await run(process.execPath, [path.join(ROOT, "bin", "cascade.js"), "run", "--json", "--seed", "7"], {
-      cwd: ROOT,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(ROOT, "bin", "cascade.js"), "run", "--json", "--seed", "7"],
+      {
+        cwd: ROOT,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     const lines = stdout.trim().split("\n");
     const report = JSON.parse(lines[lines.length - 1]) as RunReport;
     assertConserved(report);
@@ -63,9 +72,15 @@ describe("cascade run, end to end", function () {
         requests: ["dynamodb", "sqs"],
       },
     );
-    assert.deepEqual({ seed: report.seed, scale: report.scale, stack: report.stack }, { seed: 7, scale: "small", stack: "dev" });
+    assert.deepEqual(
+      { seed: report.seed, scale: report.scale, stack: report.stack },
+      { seed: 7, scale: "small", stack: "dev" },
+    );
     assert.equal(report.source.branches, 4);
-    assert.ok(report.source.sales > 0 && report.requests.dynamodb > 0 && report.requests.sqs > 0, JSON.stringify(report.requests));
+    assert.ok(
+      report.source.sales > 0 && report.requests.dynamodb > 0 && report.requests.sqs > 0,
+      JSON.stringify(report.requests),
+    );
     assert.equal(report.stages.branches.written, report.source.branches);
     assert.equal(report.stages.salespersons.written, report.source.salespersons);
     assert.equal(report.stages.sales.written, report.source.sales);
@@ -111,7 +126,14 @@ describe("cascade run, end to end", function () {
     let second: RunReport;
 
     before(async () => {
-      cascade = await LocalCascade.start({ stack: "dev", scale: "small", seed: 5, faults: 0, config: { maxReceiveCount: 5 }, unavailableParents: ["B002"] });
+      cascade = await LocalCascade.start({
+        stack: "dev",
+        scale: "small",
+        seed: 5,
+        faults: 0,
+        config: { maxReceiveCount: 5 },
+        unavailableParents: ["B002"],
+      });
       first = await cascade.runOnce();
       second = await cascade.runOnce();
     });
@@ -139,7 +161,10 @@ describe("cascade run, end to end", function () {
     });
 
     it("counts only its own dead letters on the next run", () => {
-      assert.deepEqual({ ok: second.ok, dlq: second.dlq, inDlq: second.stages.salespersons.inDlq }, { ok: true, dlq: 1, inDlq: 1 });
+      assert.deepEqual(
+        { ok: second.ok, dlq: second.dlq, inDlq: second.stages.salespersons.inDlq },
+        { ok: true, dlq: 1, inDlq: 1 },
+      );
     });
   });
 
@@ -150,7 +175,9 @@ describe("cascade run, end to end", function () {
       const ofType = (type: string) => resources.filter((resource) => resource.type === type);
       return {
         pitr: ofType("aws:dynamodb/table:Table").map((table) => table.inputs.pointInTimeRecovery?.enabled ?? false),
-        deletionProtection: ofType("aws:dynamodb/table:Table").map((table) => table.inputs.deletionProtectionEnabled ?? false),
+        deletionProtection: ofType("aws:dynamodb/table:Table").map(
+          (table) => table.inputs.deletionProtectionEnabled ?? false,
+        ),
         logRetention: ofType("aws:cloudwatch/logGroup:LogGroup").map((group) => group.inputs.retentionInDays),
       };
     };

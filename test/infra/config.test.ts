@@ -26,7 +26,10 @@ describe("infra: config validation (pure)", function () {
   });
 
   it("strips a trailing slash from the source URL and parses branch lists", function () {
-    const result = parseConfig({ sourceApiUrl: "https://api.example.org/v2/", scheduleBranches: '["North","South"]' }, ctx);
+    const result = parseConfig(
+      { sourceApiUrl: "https://api.example.org/v2/", scheduleBranches: '["North","South"]' },
+      ctx,
+    );
     assert.ok(result.ok);
     assert.equal(result.config.sourceApiUrl, "https://api.example.org/v2");
     assert.deepEqual(result.config.scheduleBranches, ["North", "South"]);
@@ -76,7 +79,12 @@ const INVALID: [string, Record<string, unknown>, string, string][] = [
     "cascading-etl:scheduleBranches",
     "1 to 256 characters",
   ],
-  ["an empty branch name", { scheduleBranches: '["North",""]' }, "cascading-etl:scheduleBranches", "1 to 256 characters"],
+  [
+    "an empty branch name",
+    { scheduleBranches: '["North",""]' },
+    "cascading-etl:scheduleBranches",
+    "1 to 256 characters",
+  ],
   [
     "more branches than a run takes",
     { scheduleBranches: JSON.stringify(Array.from({ length: 1001 }, (_, i) => `B${i}`)) },
@@ -85,32 +93,92 @@ const INVALID: [string, Record<string, unknown>, string, string][] = [
   ],
   ["too little memory", { branchesMemoryMb: 64 }, "cascading-etl:branchesMemoryMb", "128 to 10240"],
   ["too much memory", { salesMemoryMb: 20000 }, "cascading-etl:salesMemoryMb", "128 to 10240"],
-  ["a timeout above 15 minutes", { salespersonsTimeoutSeconds: 901 }, "cascading-etl:salespersonsTimeoutSeconds", "1 to 900"],
+  [
+    "a timeout above 15 minutes",
+    { salespersonsTimeoutSeconds: 901 },
+    "cascading-etl:salespersonsTimeoutSeconds",
+    "1 to 900",
+  ],
   ["a fractional timeout", { salesTimeoutSeconds: "1.5" }, "cascading-etl:salesTimeoutSeconds", "integer"],
-  ["a batch above 10 without a window", { batchSize: 11 }, "cascading-etl:batchSize", "1 to 10 without a batching window"],
-  ["a batch above 10000 with a window", { batchSize: 10001, batchingWindowSeconds: 10 }, "cascading-etl:batchSize", "1 to 10000"],
+  [
+    "a batch above 10 without a window",
+    { batchSize: 11 },
+    "cascading-etl:batchSize",
+    "1 to 10 without a batching window",
+  ],
+  [
+    "a batch above 10000 with a window",
+    { batchSize: 10001, batchingWindowSeconds: 10 },
+    "cascading-etl:batchSize",
+    "1 to 10000",
+  ],
   ["a batching window above 300 s", { batchingWindowSeconds: 301 }, "cascading-etl:batchingWindowSeconds", "0 to 300"],
   ["a concurrency below the SQS minimum", { maxConcurrency: 1 }, "cascading-etl:maxConcurrency", "2 to 1000"],
   ["a receive count below 5", { maxReceiveCount: 4 }, "cascading-etl:maxReceiveCount", "5 to 1000"],
-  ["a DLQ retention above 14 days", { dlqRetentionSeconds: 1209601 }, "cascading-etl:dlqRetentionSeconds", "60 to 1209600"],
+  [
+    "a DLQ retention above 14 days",
+    { dlqRetentionSeconds: 1209601 },
+    "cascading-etl:dlqRetentionSeconds",
+    "60 to 1209600",
+  ],
   [
     "a DLQ retention not above the queue's",
     { queueRetentionSeconds: 1209600, dlqRetentionSeconds: 1209600 },
     "cascading-etl:dlqRetentionSeconds",
     "longer than queueRetentionSeconds",
   ],
-  ["a log retention CloudWatch does not offer", { logRetentionDays: 10 }, "cascading-etl:logRetentionDays", "one of 1, 3, 5, 7, 14"],
+  [
+    "a log retention CloudWatch does not offer",
+    { logRetentionDays: 10 },
+    "cascading-etl:logRetentionDays",
+    "one of 1, 3, 5, 7, 14",
+  ],
   ["an alarm email that is not one", { alarmEmail: "oncall" }, "cascading-etl:alarmEmail", "email address"],
-  ["a duration alarm above the timeout", { durationAlarmPercent: 120 }, "cascading-etl:durationAlarmPercent", "1 to 100"],
-  ["a queue age alarm beyond retention", { queueAgeAlarmSeconds: 345600 }, "cascading-etl:queueAgeAlarmSeconds", "below queueRetentionSeconds"],
+  [
+    "a duration alarm above the timeout",
+    { durationAlarmPercent: 120 },
+    "cascading-etl:durationAlarmPercent",
+    "1 to 100",
+  ],
+  [
+    "a queue age alarm beyond retention",
+    { queueAgeAlarmSeconds: 345600 },
+    "cascading-etl:queueAgeAlarmSeconds",
+    "below queueRetentionSeconds",
+  ],
   ["PITR that is not a boolean", { pointInTimeRecovery: "yes" }, "cascading-etl:pointInTimeRecovery", "true or false"],
-  ["deletion protection that is not a boolean", { deletionProtection: "1" }, "cascading-etl:deletionProtection", "true or false"],
+  [
+    "deletion protection that is not a boolean",
+    { deletionProtection: "1" },
+    "cascading-etl:deletionProtection",
+    "true or false",
+  ],
   ["a rejects TTL of zero", { rejectsTtlDays: 0 }, "cascading-etl:rejectsTtlDays", "1 to 365"],
   ["a lookback of zero", { lookbackHours: 0 }, "cascading-etl:lookbackHours", "1 to 168"],
-  ["too many schedule retries", { scheduleMaxRetryAttempts: 186 }, "cascading-etl:scheduleMaxRetryAttempts", "0 to 185"],
-  ["a schedule event age below a minute", { scheduleMaxEventAgeSeconds: 59 }, "cascading-etl:scheduleMaxEventAgeSeconds", "60 to 86400"],
-  ["more async retries than Lambda allows", { asyncMaxRetryAttempts: 3 }, "cascading-etl:asyncMaxRetryAttempts", "0 to 2"],
-  ["an async event age above 6 hours", { asyncMaxEventAgeSeconds: 21601 }, "cascading-etl:asyncMaxEventAgeSeconds", "60 to 21600"],
+  [
+    "too many schedule retries",
+    { scheduleMaxRetryAttempts: 186 },
+    "cascading-etl:scheduleMaxRetryAttempts",
+    "0 to 185",
+  ],
+  [
+    "a schedule event age below a minute",
+    { scheduleMaxEventAgeSeconds: 59 },
+    "cascading-etl:scheduleMaxEventAgeSeconds",
+    "60 to 86400",
+  ],
+  [
+    "more async retries than Lambda allows",
+    { asyncMaxRetryAttempts: 3 },
+    "cascading-etl:asyncMaxRetryAttempts",
+    "0 to 2",
+  ],
+  [
+    "an async event age above 6 hours",
+    { asyncMaxEventAgeSeconds: 21601 },
+    "cascading-etl:asyncMaxEventAgeSeconds",
+    "60 to 21600",
+  ],
   ["a misspelt key", { maxRecieveCount: 10 }, "cascading-etl:maxRecieveCount", "not a known key"],
 ];
 
@@ -164,7 +232,8 @@ describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", 
   for (const file of ["docs/infrastructure.md", "README.md"]) {
     it(`documents every key in ${file}`, function () {
       const doc = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
-      for (const key of [...CONFIG_KEYS, "aws:region"]) assert.ok(doc.includes(`| \`${key}\``), `${key} has a row in the config table of ${file}`);
+      for (const key of [...CONFIG_KEYS, "aws:region"])
+        assert.ok(doc.includes(`| \`${key}\``), `${key} has a row in the config table of ${file}`);
     });
   }
 });

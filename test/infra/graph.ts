@@ -54,7 +54,12 @@ export function expectedRoleStatements(
     Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
     Resource: [arn(T.table, `cascading-etl-tables-${stage}`)],
   });
-  const rejects = { Sid: "WriteRejects", Effect: "Allow", Action: ["dynamodb:BatchWriteItem"], Resource: [arn(T.table, "cascading-etl-tables-rejects")] };
+  const rejects = {
+    Sid: "WriteRejects",
+    Effect: "Allow",
+    Action: ["dynamodb:BatchWriteItem"],
+    Resource: [arn(T.table, "cascading-etl-tables-rejects")],
+  };
   const consume = (kind: string) => ({
     Sid: "ConsumeSourceQueue",
     Effect: "Allow",
@@ -73,7 +78,9 @@ export function expectedRoleStatements(
     Action: ["sqs:SendMessage"],
     Resource: [arn(T.queue, "cascading-etl-queues-schedule-dlq")],
   };
-  const token = where.tokenParameterArn ? [{ Sid: "ReadSourceToken", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [where.tokenParameterArn] }] : [];
+  const token = where.tokenParameterArn
+    ? [{ Sid: "ReadSourceToken", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [where.tokenParameterArn] }]
+    : [];
   const logs = (stage: string) => ({
     Sid: "WriteOwnLogs",
     Effect: "Allow",

@@ -1,7 +1,15 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import { ENV, STAGE_ENVIRONMENT, STAGE_SOURCE_QUEUE, STAGES, TABLE_KEYS, REJECTS_TTL_ATTRIBUTE, type StageName } from "../../functions/lib/contract";
+import {
+  ENV,
+  STAGE_ENVIRONMENT,
+  STAGE_SOURCE_QUEUE,
+  STAGES,
+  TABLE_KEYS,
+  REJECTS_TTL_ATTRIBUTE,
+  type StageName,
+} from "../../functions/lib/contract";
 import { DEFAULT_BUNDLE_ROOT } from "../../functions/bundle";
 import { parseStackOutputs } from "../../infra/contract";
 import { countByType, MOCK_ACCOUNT_ID, recordProgram, type ProgramRun } from "../../local/plan/record";
@@ -69,7 +77,10 @@ describe("infra: the Pulumi program under mocks", function () {
             continue;
           }
           const parent = byUrn(run, r.parentUrn);
-          assert.ok(parent && !parent.custom && parent.type.startsWith("cascading-etl:index:"), `${r.type} ${r.name} has a component parent`);
+          assert.ok(
+            parent && !parent.custom && parent.type.startsWith("cascading-etl:index:"),
+            `${r.type} ${r.name} has a component parent`,
+          );
           assert.ok(r.name.startsWith(`${parent.name}-`), `${r.name} is named from ${parent.name}`);
         }
       });
@@ -77,9 +88,19 @@ describe("infra: the Pulumi program under mocks", function () {
       it("exports the typed pipeline output contract with ARNs of the stack's region", function () {
         const run = runs[stack];
         const outputs = parseStackOutputs("pipeline", stack, run.outputs);
-        assert.deepEqual(Object.keys(run.outputs).sort(), ["alarmTopicArn", "functions", "logGroups", "queues", "roles", "tables"]);
+        assert.deepEqual(Object.keys(run.outputs).sort(), [
+          "alarmTopicArn",
+          "functions",
+          "logGroups",
+          "queues",
+          "roles",
+          "tables",
+        ]);
         const region = stack === "dev" ? "eu-west-1" : "eu-central-1";
-        assert.equal(outputs.tables.rejects.arn, `arn:aws:dynamodb:${region}:${MOCK_ACCOUNT_ID}:table/${outputs.tables.rejects.name}`);
+        assert.equal(
+          outputs.tables.rejects.arn,
+          `arn:aws:dynamodb:${region}:${MOCK_ACCOUNT_ID}:table/${outputs.tables.rejects.name}`,
+        );
         assert.equal(
           outputs.queues.employee.url,
           `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${one(run, T.queue, "cascading-etl-queues-employee").state.name}`,
@@ -104,7 +125,10 @@ describe("infra: the Pulumi program under mocks", function () {
             table.attributes,
             [keys.hashKey, ...(keys.rangeKey ? [keys.rangeKey] : [])].map((name) => ({ name, type: "S" })),
           );
-          assert.deepEqual(table.ttl, kind === "rejects" ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined);
+          assert.deepEqual(
+            table.ttl,
+            kind === "rejects" ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined,
+          );
         }
       });
 
@@ -142,7 +166,10 @@ describe("infra: the Pulumi program under mocks", function () {
           assert.equal(mapping.inputs.functionName, consumer.state.arn);
           assert.equal(queue.inputs.visibilityTimeoutSeconds, 6 * TIMEOUTS[stage]);
           assert.ok(queue.inputs.visibilityTimeoutSeconds >= 6 * consumer.inputs.timeout);
-          assert.deepEqual(JSON.parse(queue.inputs.redrivePolicy), { deadLetterTargetArn: dlq.state.arn, maxReceiveCount: 10 });
+          assert.deepEqual(JSON.parse(queue.inputs.redrivePolicy), {
+            deadLetterTargetArn: dlq.state.arn,
+            maxReceiveCount: 10,
+          });
           assert.equal(queue.inputs.messageRetentionSeconds, 345600);
           assert.equal(dlq.inputs.messageRetentionSeconds, 1209600);
           assert.ok(dlq.inputs.messageRetentionSeconds > queue.inputs.messageRetentionSeconds);
@@ -162,7 +189,10 @@ describe("infra: the Pulumi program under mocks", function () {
           assert.equal(fn.inputs.timeout, TIMEOUTS[stage]);
           assert.equal(fn.inputs.role, one(run, T.role, `cascading-etl-iam-${stage}`).state.arn);
           assert.equal(await fn.inputs.code.path, path.join(DEFAULT_BUNDLE_ROOT, stage));
-          assert.deepEqual(fn.inputs.loggingConfig, { logFormat: "JSON", logGroup: `/cascading-etl/${stack}/${stage}` });
+          assert.deepEqual(fn.inputs.loggingConfig, {
+            logFormat: "JSON",
+            logGroup: `/cascading-etl/${stack}/${stage}`,
+          });
           assert.equal(logGroup.inputs.name, `/cascading-etl/${stack}/${stage}`);
           assert.equal(logGroup.inputs.retentionInDays, stack === "prod" ? 365 : 7);
         }
@@ -190,7 +220,9 @@ describe("infra: the Pulumi program under mocks", function () {
             POWERTOOLS_METRICS_NAMESPACE: "CascadingEtl",
             NODE_OPTIONS: "--enable-source-maps",
           });
-          const contractKeys = STAGE_ENVIRONMENT[stage].filter((key) => key !== "sourceTokenParameter").map((key) => ENV[key]);
+          const contractKeys = STAGE_ENVIRONMENT[stage]
+            .filter((key) => key !== "sourceTokenParameter")
+            .map((key) => ENV[key]);
           assert.deepEqual(
             Object.keys(env)
               .filter((key) => !key.startsWith("POWERTOOLS_") && key !== "NODE_OPTIONS")
@@ -208,7 +240,9 @@ describe("infra: the Pulumi program under mocks", function () {
           const policy = one(run, T.rolePolicy, `cascading-etl-iam-${stage}`);
           const fn = one(run, T.fn, `cascading-etl-${stage}-function`);
           assert.ok(fn.dependencies.includes(policy.urn), `${stage} function waits for ${policy.urn}`);
-          const triggers = [...ofType(run, T.esm), ...ofType(run, T.invokeConfig)].filter((trigger) => trigger.name.startsWith(`cascading-etl-${stage}-`));
+          const triggers = [...ofType(run, T.esm), ...ofType(run, T.invokeConfig)].filter((trigger) =>
+            trigger.name.startsWith(`cascading-etl-${stage}-`),
+          );
           assert.equal(triggers.length, 1, stage);
           assert.ok(triggers[0].dependencies.includes(fn.urn), `${triggers[0].name} waits for ${fn.name}`);
         }
@@ -216,10 +250,16 @@ describe("infra: the Pulumi program under mocks", function () {
 
       it("grants each collector role exactly its statements, on exactly its ARNs", function () {
         const run = runs[stack];
-        const expected = expectedRoleStatements(run, { region: stack === "dev" ? "eu-west-1" : "eu-central-1", logStack: stack });
+        const expected = expectedRoleStatements(run, {
+          region: stack === "dev" ? "eu-west-1" : "eu-central-1",
+          logStack: stack,
+        });
         for (const stage of STAGES) {
           const role = one(run, T.role, `cascading-etl-iam-${stage}`);
-          assert.deepEqual(policyOf(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`)), { Version: "2012-10-17", Statement: expected[stage] });
+          assert.deepEqual(policyOf(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`)), {
+            Version: "2012-10-17",
+            Statement: expected[stage],
+          });
           assert.equal(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`).inputs.role, role.state.name);
           assert.deepEqual(policyOf(role), {
             Version: "2012-10-17",
@@ -243,8 +283,10 @@ describe("infra: the Pulumi program under mocks", function () {
         for (const policy of ofType(run, T.rolePolicy)) {
           for (const statement of policyOf(policy).Statement) {
             assert.equal(statement.Effect, "Allow");
-            for (const action of statement.Action) assert.ok(action !== "*" && !action.endsWith(":*"), `${policy.name}: ${action}`);
-            for (const resource of statement.Resource) assert.ok(resource !== "*" && resource.startsWith("arn:aws:"), `${policy.name}: ${resource}`);
+            for (const action of statement.Action)
+              assert.ok(action !== "*" && !action.endsWith(":*"), `${policy.name}: ${action}`);
+            for (const resource of statement.Resource)
+              assert.ok(resource !== "*" && resource.startsWith("arn:aws:"), `${policy.name}: ${resource}`);
           }
         }
       });
@@ -301,15 +343,25 @@ describe("infra: the Pulumi program under mocks", function () {
             assert.equal(alarm.inputs.comparisonOperator, "GreaterThanOrEqualToThreshold");
           }
           const byMetric = Object.fromEntries(alarms.map((a) => [a.inputs.metricName, a.inputs]));
-          assert.deepEqual([byMetric.Errors.statistic, byMetric.Errors.period, byMetric.Errors.threshold], ["Sum", 300, 1]);
-          assert.deepEqual([byMetric.Throttles.statistic, byMetric.Throttles.period, byMetric.Throttles.threshold], ["Sum", 300, 1]);
-          assert.deepEqual([byMetric.Duration.statistic, byMetric.Duration.period, byMetric.Duration.threshold], ["Maximum", 60, TIMEOUTS[stage] * 1000 * 0.8]);
+          assert.deepEqual(
+            [byMetric.Errors.statistic, byMetric.Errors.period, byMetric.Errors.threshold],
+            ["Sum", 300, 1],
+          );
+          assert.deepEqual(
+            [byMetric.Throttles.statistic, byMetric.Throttles.period, byMetric.Throttles.threshold],
+            ["Sum", 300, 1],
+          );
+          assert.deepEqual(
+            [byMetric.Duration.statistic, byMetric.Duration.period, byMetric.Duration.threshold],
+            ["Maximum", 60, TIMEOUTS[stage] * 1000 * 0.8],
+          );
         }
       });
 
       it("alarms on every DLQ's depth and every stage queue's oldest message", function () {
         const run = runs[stack];
-        const alarmsFor = (queueName: string) => ofType(run, T.alarm).filter((a) => a.inputs.dimensions?.QueueName === queueName);
+        const alarmsFor = (queueName: string) =>
+          ofType(run, T.alarm).filter((a) => a.inputs.dimensions?.QueueName === queueName);
         for (const dlq of ["employee-dlq", "sale-dlq", "schedule-dlq"]) {
           const alarms = alarmsFor(one(run, T.queue, `cascading-etl-queues-${dlq}`).state.name);
           assert.deepEqual(
@@ -367,7 +419,10 @@ describe("infra: the Pulumi program under mocks", function () {
       const run = runs.devWithToken;
       const [parameter] = ofType(run, T.parameter);
       assert.equal(ofType(run, T.parameter).length, 1);
-      assert.deepEqual([parameter.inputs.type, parameter.inputs.name], ["SecureString", "/cascading-etl/dev/source-api-token"]);
+      assert.deepEqual(
+        [parameter.inputs.type, parameter.inputs.name],
+        ["SecureString", "/cascading-etl/dev/source-api-token"],
+      );
       // The value reaches the engine as a secret, so it is encrypted in the state too.
       assert.deepEqual(parameter.inputs.value, { [rpc.specialSigKey]: rpc.specialSecretSig, value: TOKEN });
       assert.equal(byUrn(run, parameter.parentUrn)?.type, "cascading-etl:index:SourceToken");
@@ -384,7 +439,9 @@ describe("infra: the Pulumi program under mocks", function () {
     });
 
     it("puts the token nowhere but the parameter", function () {
-      const holders = runs.devWithToken.resources.filter((r) => r.custom && JSON.stringify(r.inputs).includes(TOKEN)).map((r) => r.type);
+      const holders = runs.devWithToken.resources
+        .filter((r) => r.custom && JSON.stringify(r.inputs).includes(TOKEN))
+        .map((r) => r.type);
       assert.deepEqual(holders, [T.parameter]);
       assert.ok(!JSON.stringify(runs.devWithToken.outputs).includes(TOKEN));
     });

@@ -39,7 +39,11 @@ describe("infra: policy builders (pure)", function () {
       [
         ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [A.table]],
         ["WriteRejects", ["dynamodb:BatchWriteItem"], [A.rejectsTable]],
-        ["ConsumeSourceQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [A.employeeQueue]],
+        [
+          "ConsumeSourceQueue",
+          ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+          [A.employeeQueue],
+        ],
         ["FanOutToTargetQueue", ["sqs:SendMessage"], [A.saleQueue]],
         ["SendFailedInvocations", ["sqs:SendMessage"], [A.scheduleDlq]],
         ["ReadSourceToken", ["ssm:GetParameter"], [A.tokenParameter]],
@@ -113,7 +117,13 @@ describe("infra: names, thresholds and environments (pure)", function () {
   it("refuses an environment missing a fact the stage needs, naming the variable", function () {
     assert.throws(
       () =>
-        collectorEnvironment("p", "branches", { tableName: "t", rejectsTableName: "r", sourceBaseUrl: "https://x", deployStage: "dev", rejectsTtlDays: "30" }),
+        collectorEnvironment("p", "branches", {
+          tableName: "t",
+          rejectsTableName: "r",
+          sourceBaseUrl: "https://x",
+          deployStage: "dev",
+          rejectsTtlDays: "30",
+        }),
       /branches collector is missing TARGET_QUEUE_URL/,
     );
   });

@@ -8,7 +8,12 @@ import { strict as assert } from "node:assert";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { ENV, STAGES, type StageName } from "../../functions/lib/contract";
 import { parseConfig } from "../../infra/config";
-import { parseStackOutputs, pipelineOutputsSchema, sharedOutputsSchema, type SharedOutputs } from "../../infra/contract";
+import {
+  parseStackOutputs,
+  pipelineOutputsSchema,
+  sharedOutputsSchema,
+  type SharedOutputs,
+} from "../../infra/contract";
 import { sharedStackProblems, type PipelineStackFacts } from "../../infra/split";
 import { countByType, MOCK_ACCOUNT_ID, ProgramRunError, recordProgram, type ProgramRun } from "../../local/plan/record";
 import { loadStackConfig, type StackConfig } from "../../local/plan/stack-config";
@@ -26,13 +31,27 @@ const TOKEN = "tok-split-7c1e";
  */
 function pipelineConfig(overrides: Record<string, unknown> = {}, stack = FIXTURE_PIPELINE_STACK): StackConfig {
   const config = loadStackConfig("prod", {
-    overrides: { stackRole: "pipeline", sharedStack: SHARED_REF, pointInTimeRecovery: undefined, deletionProtection: undefined, ...overrides },
+    overrides: {
+      stackRole: "pipeline",
+      sharedStack: SHARED_REF,
+      pointInTimeRecovery: undefined,
+      deletionProtection: undefined,
+      ...overrides,
+    },
   });
   return { ...config, stack };
 }
 
-function recordPipeline(shared: unknown, overrides: Record<string, unknown> = {}, stack = FIXTURE_PIPELINE_STACK): Promise<ProgramRun> {
-  return recordProgram({ stack, config: pipelineConfig(overrides, stack), stackReferences: { [SHARED_REF]: shared as Record<string, unknown> } });
+function recordPipeline(
+  shared: unknown,
+  overrides: Record<string, unknown> = {},
+  stack = FIXTURE_PIPELINE_STACK,
+): Promise<ProgramRun> {
+  return recordProgram({
+    stack,
+    config: pipelineConfig(overrides, stack),
+    stackReferences: { [SHARED_REF]: shared as Record<string, unknown> },
+  });
 }
 
 /** A deep copy of the shared fixture, changed by `edit`. */
@@ -42,7 +61,8 @@ function sharedWith(edit: (outputs: any) => void): SharedOutputs {
   return outputs;
 }
 
-const sorted = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+const sorted = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 
 describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", function () {
   const ctx = { stack: "pipeline", region: REGION };
@@ -54,13 +74,19 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
   });
 
   it("reads a shared stack and the pipeline stack it serves", function () {
-    const result = parseConfig({ stackRole: "shared", pipelineStackName: "pipeline", pointInTimeRecovery: "true" }, { stack: "shared", region: REGION });
+    const result = parseConfig(
+      { stackRole: "shared", pipelineStackName: "pipeline", pointInTimeRecovery: "true" },
+      { stack: "shared", region: REGION },
+    );
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     assert.deepEqual(result.config.stackRole, { role: "shared", pipelineStackName: "pipeline" });
   });
 
   it("reads a pipeline stack and the shared stack it reads", function () {
-    const result = parseConfig({ stackRole: "pipeline", sharedStack: ` ${SHARED_REF} `, schedule: "rate(6 hours)" }, ctx);
+    const result = parseConfig(
+      { stackRole: "pipeline", sharedStack: ` ${SHARED_REF} `, schedule: "rate(6 hours)" },
+      ctx,
+    );
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     assert.deepEqual(result.config.stackRole, { role: "pipeline", sharedStack: SHARED_REF });
   });
@@ -75,11 +101,19 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
     const result = parseConfig(raw, { stack: "shared", region: config["aws:region"] });
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     assert.deepEqual(result.config.stackRole, { role: "shared", pipelineStackName: "pipeline" });
-    assert.deepEqual([result.config.region, result.config.pointInTimeRecovery, result.config.deletionProtection], [REGION, true, true]);
+    assert.deepEqual(
+      [result.config.region, result.config.pointInTimeRecovery, result.config.deletionProtection],
+      [REGION, true, true],
+    );
   });
 
   const INVALID: [string, Record<string, string>, string, string][] = [
-    ["an unknown role", { stackRole: "split" }, "pipeline", 'cascading-etl:stackRole must be one of all, shared, pipeline (got "split")'],
+    [
+      "an unknown role",
+      { stackRole: "split" },
+      "pipeline",
+      'cascading-etl:stackRole must be one of all, shared, pipeline (got "split")',
+    ],
     [
       "a pipeline stack without sharedStack",
       { stackRole: "pipeline" },
@@ -174,7 +208,12 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
         { stack: "shared", region: REGION },
       ).ok,
     );
-    assert.ok(parseConfig({ stackRole: "pipeline", sharedStack: SHARED_REF, salesTimeoutSeconds: "150", batchingWindowSeconds: "5" }, ctx).ok);
+    assert.ok(
+      parseConfig(
+        { stackRole: "pipeline", sharedStack: SHARED_REF, salesTimeoutSeconds: "150", batchingWindowSeconds: "5" },
+        ctx,
+      ).ok,
+    );
   });
 
   it("fails the program on an invalid combination before registering anything", async function () {
@@ -290,7 +329,18 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
       "cascading-etl:index:Queues": 1,
       "cascading-etl:index:Tables": 1,
     });
-    for (const type of [T.fn, T.esm, T.schedule, T.invokeConfig, T.alarm, T.topic, T.dashboard, T.logGroup, T.parameter, STACK_REFERENCE])
+    for (const type of [
+      T.fn,
+      T.esm,
+      T.schedule,
+      T.invokeConfig,
+      T.alarm,
+      T.topic,
+      T.dashboard,
+      T.logGroup,
+      T.parameter,
+      STACK_REFERENCE,
+    ])
       assert.equal(ofType(run, type).length, 0, type);
   });
 
@@ -309,14 +359,21 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
         dlqArn: queue("employee-dlq").arn,
         visibilityTimeoutSeconds: 360,
       },
-      sale: { url: queue("sale").url, arn: queue("sale").arn, dlqUrl: queue("sale-dlq").url, dlqArn: queue("sale-dlq").arn, visibilityTimeoutSeconds: 720 },
+      sale: {
+        url: queue("sale").url,
+        arn: queue("sale").arn,
+        dlqUrl: queue("sale-dlq").url,
+        dlqArn: queue("sale-dlq").arn,
+        visibilityTimeoutSeconds: 720,
+      },
       schedule: { url: queue("schedule-dlq").url, arn: queue("schedule-dlq").arn },
     });
     for (const kind of ["branches", "salespersons", "sales", "rejects"] as const) {
       const table = one(run, T.table, `cascading-etl-tables-${kind}`).state;
       assert.deepEqual(outputs.tables[kind], { name: table.name, arn: table.arn });
     }
-    for (const stage of STAGES) assert.equal(outputs.roles[stage], one(run, T.role, `cascading-etl-iam-${stage}`).state.arn);
+    for (const stage of STAGES)
+      assert.equal(outputs.roles[stage], one(run, T.role, `cascading-etl-iam-${stage}`).state.arn);
     assert.deepEqual(outputs.logGroups, {
       branches: "/cascading-etl/pipeline/branches",
       salespersons: "/cascading-etl/pipeline/salespersons",
@@ -326,7 +383,11 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
 
   it("protects its tables, as the stack holding the data", function () {
     for (const table of ofType(run, T.table)) {
-      assert.deepEqual([table.inputs.pointInTimeRecovery, table.inputs.deletionProtectionEnabled], [{ enabled: true }, true], table.name);
+      assert.deepEqual(
+        [table.inputs.pointInTimeRecovery, table.inputs.deletionProtectionEnabled],
+        [{ enabled: true }, true],
+        table.name,
+      );
     }
   });
 
@@ -337,8 +398,13 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
       tokenParameterArn: `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/cascading-etl/pipeline/source-api-token`,
     });
     for (const stage of STAGES) {
-      assert.deepEqual(policyOf(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`)), { Version: "2012-10-17", Statement: expected[stage] });
-      assert.deepEqual(policyOf(one(run, T.role, `cascading-etl-iam-${stage}`)).Statement[0].Principal, { Service: "lambda.amazonaws.com" });
+      assert.deepEqual(policyOf(one(run, T.rolePolicy, `cascading-etl-iam-${stage}`)), {
+        Version: "2012-10-17",
+        Statement: expected[stage],
+      });
+      assert.deepEqual(policyOf(one(run, T.role, `cascading-etl-iam-${stage}`)).Statement[0].Principal, {
+        Service: "lambda.amazonaws.com",
+      });
     }
   });
 });
@@ -368,8 +434,14 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
         [T.subscription]: 1,
       }),
     );
-    assert.deepEqual(countByType(run.resources, { custom: false }), { "cascading-etl:index:Collector": 3, "cascading-etl:index:Monitoring": 1 });
-    assert.deepEqual([run.resources[0].type, run.resources[0].name, run.resources[0].inputs.name], [STACK_REFERENCE, "cascading-etl-shared", SHARED_REF]);
+    assert.deepEqual(countByType(run.resources, { custom: false }), {
+      "cascading-etl:index:Collector": 3,
+      "cascading-etl:index:Monitoring": 1,
+    });
+    assert.deepEqual(
+      [run.resources[0].type, run.resources[0].name, run.resources[0].inputs.name],
+      [STACK_REFERENCE, "cascading-etl-shared", SHARED_REF],
+    );
     // The only role here is the scheduler's; the collectors' roles are the shared stack's.
     assert.deepEqual(
       ofType(run, T.role).map((r) => r.name),
@@ -430,7 +502,12 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
     });
     assert.deepEqual(policyOf(one(run, T.rolePolicy, "cascading-etl-branches-scheduler")).Statement, [
       { Sid: "InvokeCollector", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn.arn] },
-      { Sid: "SendUndeliveredEvents", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [shared.queues.schedule.arn] },
+      {
+        Sid: "SendUndeliveredEvents",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: [shared.queues.schedule.arn],
+      },
     ]);
     assert.deepEqual(policyOf(role).Statement[0].Condition, { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } });
   });
@@ -440,16 +517,23 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
       ofType(run, T.alarm)
         .filter((a) => a.inputs.dimensions?.QueueName === name)
         .map((a) => a.inputs.metricName);
-    assert.deepEqual(["employee-1a2b3c4-dlq", "sale-1a2b3c4-dlq", "schedule-dlq-1a2b3c4", "employee-1a2b3c4", "sale-1a2b3c4"].map(byQueue), [
-      ["ApproximateNumberOfMessagesVisible"],
-      ["ApproximateNumberOfMessagesVisible"],
-      ["ApproximateNumberOfMessagesVisible"],
-      ["ApproximateAgeOfOldestMessage"],
-      ["ApproximateAgeOfOldestMessage"],
-    ]);
+    assert.deepEqual(
+      ["employee-1a2b3c4-dlq", "sale-1a2b3c4-dlq", "schedule-dlq-1a2b3c4", "employee-1a2b3c4", "sale-1a2b3c4"].map(
+        byQueue,
+      ),
+      [
+        ["ApproximateNumberOfMessagesVisible"],
+        ["ApproximateNumberOfMessagesVisible"],
+        ["ApproximateNumberOfMessagesVisible"],
+        ["ApproximateAgeOfOldestMessage"],
+        ["ApproximateAgeOfOldestMessage"],
+      ],
+    );
     const topic = ofType(run, T.topic)[0].state.arn;
     for (const stage of STAGES) {
-      const alarms = ofType(run, T.alarm).filter((a) => a.inputs.dimensions?.FunctionName === one(run, T.fn, `cascading-etl-${stage}-function`).state.name);
+      const alarms = ofType(run, T.alarm).filter(
+        (a) => a.inputs.dimensions?.FunctionName === one(run, T.fn, `cascading-etl-${stage}-function`).state.name,
+      );
       assert.deepEqual(alarms.map((a) => a.inputs.metricName).sort(), ["Duration", "Errors", "Throttles"]);
       for (const alarm of alarms) assert.deepEqual(alarm.inputs.alarmActions, [topic]);
     }
@@ -459,7 +543,10 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
     assert.ok(pipelineOutputsSchema.safeParse(run.outputs).success);
     const outputs = parseStackOutputs("pipeline", "prod", run.outputs);
     assert.deepEqual(outputs, run.outputs);
-    assert.deepEqual({ tables: outputs.tables, queues: outputs.queues, roles: outputs.roles, logGroups: outputs.logGroups }, shared);
+    assert.deepEqual(
+      { tables: outputs.tables, queues: outputs.queues, roles: outputs.roles, logGroups: outputs.logGroups },
+      shared,
+    );
     for (const stage of STAGES) {
       const fn = one(run, T.fn, `cascading-etl-${stage}-function`).state;
       assert.deepEqual(outputs.functions[stage], { name: fn.name, arn: fn.arn });
@@ -474,7 +561,10 @@ describe("split mode: a pipeline stack reading mocked shared outputs", function 
     };
     const withExtras = await recordPipeline(extended);
     assert.deepEqual((withExtras.outputs.tables as SharedOutputs["tables"]).sales, shared.tables.sales);
-    assert.equal(one(withExtras, T.fn, "cascading-etl-sales-function").inputs.environment.variables[ENV.tableName], shared.tables.sales.name);
+    assert.equal(
+      one(withExtras, T.fn, "cascading-etl-sales-function").inputs.environment.variables[ENV.tableName],
+      shared.tables.sales.name,
+    );
   });
 
   it("keeps the source token in the pipeline stack, under the name the shared roles may read", async function () {
@@ -601,7 +691,10 @@ describe("split mode: the shared and pipeline stacks together", function () {
       const logGroup = one(pipeline, T.logGroup, `cascading-etl-${stage}-logs`).state;
       assert.deepEqual(statements.find((s: any) => s.Sid === "WriteOwnLogs").Resource, [`${logGroup.arn}:*`]);
       assert.deepEqual(statements.find((s: any) => s.Sid === "ReadSourceToken").Resource, [parameterArn]);
-      assert.equal(one(pipeline, T.fn, `cascading-etl-${stage}-function`).inputs.role, one(shared, T.role, `cascading-etl-iam-${stage}`).state.arn);
+      assert.equal(
+        one(pipeline, T.fn, `cascading-etl-${stage}-function`).inputs.role,
+        one(shared, T.role, `cascading-etl-iam-${stage}`).state.arn,
+      );
     }
   });
 });

@@ -28,7 +28,14 @@ describe("local/plan: stack config as the language host passes it", function () 
     );
     fs.writeFileSync(
       path.join(root, "Pulumi.test.yaml"),
-      ["config:", "  aws:region: eu-north-1", "  demo:count: 5", "  demo:token:", "    secure: AAABAJ0pl", "  demo:flag: true"].join("\n"),
+      [
+        "config:",
+        "  aws:region: eu-north-1",
+        "  demo:count: 5",
+        "  demo:token:",
+        "    secure: AAABAJ0pl",
+        "  demo:flag: true",
+      ].join("\n"),
     );
   });
   after(function () {
@@ -54,7 +61,8 @@ describe("local/plan: stack config as the language host passes it", function () 
   it("names the files it looked for when the stack is unknown", function () {
     assert.throws(
       () => loadStackConfig("staging", { root }),
-      (e: Error) => e.message.includes(path.join(root, "Pulumi.staging.yaml")) && e.message.includes("stacks here: test"),
+      (e: Error) =>
+        e.message.includes(path.join(root, "Pulumi.staging.yaml")) && e.message.includes("stacks here: test"),
     );
   });
 

@@ -27,7 +27,12 @@ function invoke(bundle: Bundle, env: Record<string, string>, event: unknown): Pr
   return new Promise((resolve, reject) => {
     // The worker gets only this environment; the SDK's Node.js notice is kept out of its output as everywhere else.
     const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env };
-    const worker = new Worker(code, { eval: true, env: quiet, stdout: true, workerData: { file: bundle.file, stage: bundle.stage, event } });
+    const worker = new Worker(code, {
+      eval: true,
+      env: quiet,
+      stdout: true,
+      workerData: { file: bundle.file, stage: bundle.stage, event },
+    });
     let out = "";
     let reply: Omit<Invocation, "stdout"> | undefined;
     worker.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
@@ -44,7 +49,9 @@ function invoke(bundle: Bundle, env: Record<string, string>, event: unknown): Pr
   });
 }
 
-type Emf = Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } };
+type Emf = Record<string, unknown> & {
+  _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
+};
 
 function emfLines(stdout: string[]): Emf[] {
   return stdout.flatMap((line) => {
@@ -66,8 +73,14 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "bundles-"));
     bundles = buildAllBundles(root);
-    fx = await startFixture({ seed: 4, scale: { branches: 2, employeesPerBranch: 4, salesPerSalesperson: 3 }, token: "bundle-token" });
-    await fx.aws.ssm.send(new PutParameterCommand({ Name: "/etl/test/source-token", Value: "bundle-token", Type: "SecureString" }));
+    fx = await startFixture({
+      seed: 4,
+      scale: { branches: 2, employeesPerBranch: 4, salesPerSalesperson: 3 },
+      token: "bundle-token",
+    });
+    await fx.aws.ssm.send(
+      new PutParameterCommand({ Name: "/etl/test/source-token", Value: "bundle-token", Type: "SecureString" }),
+    );
   });
   after(async () => {
     await fx?.close();
@@ -96,7 +109,10 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
   it("run the cascade with default clients from the environment, the token from SSM, and one EMF line per invocation", async () => {
     const branches = await invoke(bundles.branches, envFor("branches"), {});
     assert.equal(branches.error, undefined, JSON.stringify(branches.error));
-    assert.deepEqual({ ...(branches.result as object), runId: undefined }, { runId: undefined, fetched: 2, written: 2, unchanged: 0, rejected: 0, sent: 2 });
+    assert.deepEqual(
+      { ...(branches.result as object), runId: undefined },
+      { runId: undefined, fetched: 2, written: 2, unchanged: 0, rejected: 0, sent: 2 },
+    );
 
     const salespersons = await invoke(bundles.salespersons, envFor("salespersons"), await toEvent(fx.queues.employee));
     assert.deepEqual(salespersons.result as SQSBatchResponse, { batchItemFailures: [] });
@@ -112,7 +128,11 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
 
     for (const [stage, run, expectedCounts] of [
       ["branches", branches, { fetched: 2, written: 2, sent: 2 }],
-      ["salespersons", salespersons, { fetched: 8, written: truth.employees.salespersons.length, sent: truth.employees.salespersons.length }],
+      [
+        "salespersons",
+        salespersons,
+        { fetched: 8, written: truth.employees.salespersons.length, sent: truth.employees.salespersons.length },
+      ],
       ["sales", sales, { fetched: truth.sales.valid.length, written: truth.sales.valid.length, sent: 0 }],
     ] as const) {
       const emf = emfLines(run.stdout);
@@ -142,6 +162,9 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
     const env = envFor("sales");
     delete env[ENV.tableName];
     const run = await invoke(bundles.sales, env, { Records: [] });
-    assert.deepEqual(run.error, { name: "EnvironmentError", message: `environment variable ${ENV.tableName} is not set` });
+    assert.deepEqual(run.error, {
+      name: "EnvironmentError",
+      message: `environment variable ${ENV.tableName} is not set`,
+    });
   });
 });

@@ -15,7 +15,9 @@ function expected(dataset: Dataset, now = Date.now()) {
   const branchSet = new Set(branches);
   const salespersons = dataset.employees.filter((e) => e.salesperson && branchSet.has(e.branchId)).map((e) => e.id);
   const spSet = new Set(salespersons);
-  const sales = dataset.sales.filter((s) => s.valid && spSet.has(s.employeeId) && s.soldAt >= now - 24 * HOUR).map((s) => s.id);
+  const sales = dataset.sales
+    .filter((s) => s.valid && spSet.has(s.employeeId) && s.soldAt >= now - 24 * HOUR)
+    .map((s) => s.id);
   return { branches: branches.sort(), salespersons: salespersons.sort(), sales: sales.sort() };
 }
 
@@ -23,14 +25,21 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
   describe("a clean source", () => {
     let fx: Fixture;
     before(async () => {
-      fx = await startFixture({ seed: 7, scale: { branches: 3, employeesPerBranch: 8, salesPerSalesperson: 6 }, pageSize: 4 });
+      fx = await startFixture({
+        seed: 7,
+        scale: { branches: 3, employeesPerBranch: 8, salesPerSalesperson: 6 },
+        pageSize: 4,
+      });
     });
     after(() => fx.close());
 
     it("first run writes everything, second writes nothing, a changed record is rewritten", async () => {
       const handlers = fx.handlers();
       const want = expected(fx.source.dataset());
-      assert.ok(want.sales.length > 0 && want.sales.length < fx.source.dataset().sales.length, "some sales must fall outside the window");
+      assert.ok(
+        want.sales.length > 0 && want.sales.length < fx.source.dataset().sales.length,
+        "some sales must fall outside the window",
+      );
 
       const first = await runPipeline(fx, handlers);
       assert.deepEqual(ids(await fx.scan("branches"), "branch_id"), want.branches);
@@ -83,7 +92,10 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
 
       const second = await runPipeline(fx, handlers);
       assert.notEqual(second.branches.runId, first.branches.runId);
-      assert.deepEqual([second.branches.written, second.salespersons.counts.written, second.sales.counts.written], [0, 0, 0]);
+      assert.deepEqual(
+        [second.branches.written, second.salespersons.counts.written, second.sales.counts.written],
+        [0, 0, 0],
+      );
       assert.deepEqual(
         [second.branches.unchanged, second.salespersons.counts.unchanged, second.sales.counts.unchanged],
         [3, want.salespersons.length, want.sales.length],
@@ -94,10 +106,16 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       fx.source.changeRecord(want.sales[1]);
       fx.source.changeRecord(want.salespersons[0]);
       const third = await runPipeline(fx, handlers);
-      assert.deepEqual([third.branches.written, third.salespersons.counts.written, third.sales.counts.written], [0, 1, 1]);
+      assert.deepEqual(
+        [third.branches.written, third.salespersons.counts.written, third.sales.counts.written],
+        [0, 1, 1],
+      );
       const rewritten = (await fx.scan("sales")).find((i) => i.sale_id.S === want.sales[1])!;
       assert.equal(rewritten.run_id.S, third.branches.runId);
-      assert.equal(Number(rewritten.amount.N), (fx.source.dataset().sales.find((s) => s.id === want.sales[1])!.body as { amount: number }).amount);
+      assert.equal(
+        Number(rewritten.amount.N),
+        (fx.source.dataset().sales.find((s) => s.id === want.sales[1])!.body as { amount: number }).amount,
+      );
       const employee = (await fx.scan("salespersons")).find((i) => i.employee_id.S === want.salespersons[0])!;
       assert.equal(employee.run_id.S, third.branches.runId);
     });
@@ -125,12 +143,19 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       const wrongShape = sqsRecord(JSON.stringify({ runId: "run-poison", branch: "B001" }));
       const before = handlers.counts.salespersons.fetched;
       const response = await handlers.salespersons({ Records: [notJson, good, wrongShape] });
-      assert.deepEqual(response.batchItemFailures.map((f) => f.itemIdentifier).sort(), [notJson.messageId, wrongShape.messageId].sort());
+      assert.deepEqual(
+        response.batchItemFailures.map((f) => f.itemIdentifier).sort(),
+        [notJson.messageId, wrongShape.messageId].sort(),
+      );
       assert.equal(handlers.counts.salespersons.fetched - before, 8);
       // The good message's work went on to the next queue.
       const forwarded = await drain(fx.aws.sqs, fx.queues.sale, async (event) => {
         assert.ok(event.Records.length > 0);
-        assert.ok(event.Records.every((r) => JSON.parse(r.body).branchId === "B003" && JSON.parse(r.body).runId === "run-poison"));
+        assert.ok(
+          event.Records.every(
+            (r) => JSON.parse(r.body).branchId === "B003" && JSON.parse(r.body).runId === "run-poison",
+          ),
+        );
         return { batchItemFailures: [] };
       });
       assert.deepEqual(forwarded, []);
@@ -138,7 +163,9 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
 
     it("a batch whose every message fails fails the invocation, so the Errors alarm sees it", async () => {
       const handlers = fx.handlers();
-      await assert.rejects(handlers.sales({ Records: [sqsRecord("null"), sqsRecord("{}")] }), { name: "FullBatchFailureError" });
+      await assert.rejects(handlers.sales({ Records: [sqsRecord("null"), sqsRecord("{}")] }), {
+        name: "FullBatchFailureError",
+      });
     });
   });
 
@@ -160,7 +187,12 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       const run = await runPipeline(fx, handlers);
       const rejects = await fx.scan("rejects");
       const byKey = new Map(rejects.map((r) => [`${r.stage.S}/${r.source_id.S}`, r]));
-      assert.deepEqual([...byKey.keys()].sort(), ["branches/B003", "sales/S001-002-001", "sales/S002-002-001", "salespersons/E001-004"]);
+      assert.deepEqual([...byKey.keys()].sort(), [
+        "branches/B003",
+        "sales/S001-002-001",
+        "sales/S002-002-001",
+        "salespersons/E001-004",
+      ]);
       assert.deepEqual([...byKey.entries()].map(([k, r]) => [k, r.reason.S]).sort(), [
         ["branches/B003", "SCHEMA_INVALID"],
         ["sales/S001-002-001", "SCHEMA_INVALID"],
@@ -191,7 +223,10 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.equal(run.salespersons.counts.rejected, 1);
       assert.equal(run.sales.counts.rejected, 2);
       const truth = fx.source.truth();
-      assert.deepEqual([truth.branches.invalid, truth.employees.invalid, truth.sales.invalid], [["B003"], ["E001-004"], ["S001-002-001"]]);
+      assert.deepEqual(
+        [truth.branches.invalid, truth.employees.invalid, truth.sales.invalid],
+        [["B003"], ["E001-004"], ["S001-002-001"]],
+      );
     });
   });
 
@@ -204,7 +239,12 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
         seed: 11,
         scale: { branches: 2, employeesPerBranch: 6, salesPerSalesperson: 4 },
         pageSize: 3,
-        faults: { script: ["503", "429", "500", "malformed"], errorRate: 0.15, throttleRate: 0.15, malformedRate: 0.05 },
+        faults: {
+          script: ["503", "429", "500", "malformed"],
+          errorRate: 0.15,
+          throttleRate: 0.15,
+          malformedRate: 0.05,
+        },
       });
       const handlers = fx.handlers();
       const run = await runPipeline(fx, handlers);
@@ -214,7 +254,8 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.deepEqual(ids(await fx.scan("salespersons"), "employee_id"), want.salespersons);
       const { faults } = fx.source.truth();
       assert.ok(faults.serverError >= 2 && faults.throttled >= 1 && faults.malformed >= 1, JSON.stringify(faults));
-      const retries = handlers.counts.branches.retried + handlers.counts.salespersons.retried + handlers.counts.sales.retried;
+      const retries =
+        handlers.counts.branches.retried + handlers.counts.salespersons.retried + handlers.counts.sales.retried;
       assert.equal(retries, faults.serverError + faults.throttled + faults.malformed);
     });
 
@@ -226,7 +267,9 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       });
       // The waits are recorded, not slept: what matters is that the date was read.
       const waits: number[] = [];
-      const handlers = fx.handlers({ branches: { source: { ...FAST.source, retryAfterCapMs: 60_000, sleep: async (ms) => void waits.push(ms) } } });
+      const handlers = fx.handlers({
+        branches: { source: { ...FAST.source, retryAfterCapMs: 60_000, sleep: async (ms) => void waits.push(ms) } },
+      });
       const result = await handlers.branches({});
       assert.equal(result.written, 1);
       assert.equal(handlers.counts.branches.retried, 2);
@@ -240,14 +283,23 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
     });
 
     it("a cursor loop fails the run instead of spinning", async () => {
-      fx = await startFixture({ seed: 2, scale: { branches: 12, employeesPerBranch: 1, salesPerSalesperson: 1 }, pageSize: 2, cursorLoop: true });
+      fx = await startFixture({
+        seed: 2,
+        scale: { branches: 12, employeesPerBranch: 1, salesPerSalesperson: 1 },
+        pageSize: 2,
+        cursorLoop: true,
+      });
       const handlers = fx.handlers();
       await assert.rejects(handlers.branches({}), { name: "CursorLoopError" });
       assert.deepEqual(await fx.scan("branches"), []);
     });
 
     it("stops at the deadline kept below the function's remaining time", async () => {
-      fx = await startFixture({ seed: 2, scale: { branches: 1, employeesPerBranch: 1, salesPerSalesperson: 1 }, faults: { latencyMs: 1_500 } });
+      fx = await startFixture({
+        seed: 2,
+        scale: { branches: 1, employeesPerBranch: 1, salesPerSalesperson: 1 },
+        faults: { latencyMs: 1_500 },
+      });
       const handlers = fx.handlers();
       const started = Date.now();
       await assert.rejects(handlers.branches({}, lambdaContext(1_000)), { name: "DeadlineExceededError" });
@@ -256,7 +308,11 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
     });
 
     it("a non-retryable status fails at once", async () => {
-      fx = await startFixture({ seed: 2, scale: { branches: 1, employeesPerBranch: 1, salesPerSalesperson: 1 }, token: "expected-token" });
+      fx = await startFixture({
+        seed: 2,
+        scale: { branches: 1, employeesPerBranch: 1, salesPerSalesperson: 1 },
+        token: "expected-token",
+      });
       const handlers = fx.handlers();
       await assert.rejects(handlers.branches({}), { name: "SourceHttpError", status: 401 });
       assert.equal(fx.source.truth().faults.unauthorized, 1);
@@ -269,11 +325,21 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
     after(() => fx.close());
 
     it("is read from an SSM SecureString through Powertools and sent as a bearer token", async () => {
-      fx = await startFixture({ seed: 5, scale: { branches: 2, employeesPerBranch: 3, salesPerSalesperson: 2 }, token: "t0ken-from-ssm" });
-      await fx.aws.ssm.send(new PutParameterCommand({ Name: "/etl/source-token", Value: "t0ken-from-ssm", Type: "SecureString" }));
+      fx = await startFixture({
+        seed: 5,
+        scale: { branches: 2, employeesPerBranch: 3, salesPerSalesperson: 2 },
+        token: "t0ken-from-ssm",
+      });
+      await fx.aws.ssm.send(
+        new PutParameterCommand({ Name: "/etl/source-token", Value: "t0ken-from-ssm", Type: "SecureString" }),
+      );
       const provider = new SSMProvider({ awsSdkV3Client: fx.aws.ssm });
       const getParameter = (name: string) => provider.get(name, { decrypt: true, maxAge: 300 });
-      const handlers = fx.handlers({ branches: { getParameter }, salespersons: { getParameter }, sales: { getParameter } });
+      const handlers = fx.handlers({
+        branches: { getParameter },
+        salespersons: { getParameter },
+        sales: { getParameter },
+      });
       const ssmBefore = fx.aws.requests.ssm;
       const run = await runPipeline(fx, handlers);
       assert.equal(run.branches.written, 2);

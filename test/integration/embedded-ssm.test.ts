@@ -26,7 +26,9 @@ describe("embedded SSM Parameter Store", () => {
   });
 
   it("returns a SecureString decrypted only WithDecryption, through the real SDK", async () => {
-    const put = await aws.ssm.send(new PutParameterCommand({ Name: "/etl/dev/token", Value: "s3cret", Type: "SecureString" }));
+    const put = await aws.ssm.send(
+      new PutParameterCommand({ Name: "/etl/dev/token", Value: "s3cret", Type: "SecureString" }),
+    );
     assert.deepEqual([put.Version, put.Tier], [1, "Standard"]);
     const plain = await aws.ssm.send(new GetParameterCommand({ Name: "/etl/dev/token", WithDecryption: true }));
     assert.deepEqual(
@@ -61,7 +63,10 @@ describe("embedded SSM Parameter Store", () => {
     const over = await aws.ssm.send(new PutParameterCommand({ Name: "plain", Value: "2", Overwrite: true }));
     assert.equal(over.Version, 2);
     await aws.ssm.send(new DeleteParameterCommand({ Name: "plain" }));
-    await assert.rejects(aws.ssm.send(new DeleteParameterCommand({ Name: "plain" })), (e: unknown) => e instanceof ParameterNotFound);
+    await assert.rejects(
+      aws.ssm.send(new DeleteParameterCommand({ Name: "plain" })),
+      (e: unknown) => e instanceof ParameterNotFound,
+    );
   });
 
   it("GetParameters splits found and invalid names", async () => {

@@ -1,5 +1,11 @@
 import { strict as assert } from "node:assert";
-import { BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  ScanCommand,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -18,7 +24,9 @@ import { receiveAll } from "./fixture";
 const fast = { backoff: { baseMs: 1, capMs: 5 } };
 
 async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
+  );
   return Number(out.Attributes?.ApproximateNumberOfMessages);
 }
 
@@ -26,7 +34,10 @@ async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
  * The real client, except that the SendMessageBatch calls numbered in `failOn` (1-based)
  * hold back their first entry and report it Failed, as SQS does under internal errors.
  */
-function failingFirstEntries(real: SQSClient, failOn: (call: number) => boolean): Pick<SQSClient, "send"> & { calls: number[] } {
+function failingFirstEntries(
+  real: SQSClient,
+  failOn: (call: number) => boolean,
+): Pick<SQSClient, "send"> & { calls: number[] } {
   const calls: number[] = [];
   return {
     calls,
@@ -39,7 +50,13 @@ function failingFirstEntries(real: SQSClient, failOn: (call: number) => boolean)
       const out: SendMessageBatchCommandOutput = rest.length
         ? await real.send(new SendMessageBatchCommand({ ...command.input, Entries: rest }))
         : { Successful: [], Failed: [], $metadata: {} };
-      return { ...out, Failed: [...(out.Failed ?? []), { Id: held.Id, Code: "InternalError", SenderFault: false, Message: "injected" }] };
+      return {
+        ...out,
+        Failed: [
+          ...(out.Failed ?? []),
+          { Id: held.Id, Code: "InternalError", SenderFault: false, Message: "injected" },
+        ],
+      };
     }) as SQSClient["send"],
   };
 }
@@ -48,7 +65,10 @@ function failingFirstEntries(real: SQSClient, failOn: (call: number) => boolean)
  * The real client, except that its first `times` batch calls leave their last key or
  * item unprocessed, as DynamoDB does when throttled; a call of one is not sent at all.
  */
-function unprocessing(real: DynamoDBClient, times: number): Pick<DynamoDBClient, "send"> & { gets: number; writes: number } {
+function unprocessing(
+  real: DynamoDBClient,
+  times: number,
+): Pick<DynamoDBClient, "send"> & { gets: number; writes: number } {
   const wrapper = {
     gets: 0,
     writes: 0,
@@ -57,7 +77,10 @@ function unprocessing(real: DynamoDBClient, times: number): Pick<DynamoDBClient,
         wrapper.writes += 1;
         const [table, requests] = Object.entries(command.input.RequestItems ?? {})[0];
         if (wrapper.writes > times) return real.send(command);
-        const out = requests.length < 2 ? { $metadata: {} } : await real.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests.slice(0, -1) } }));
+        const out =
+          requests.length < 2
+            ? { $metadata: {} }
+            : await real.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests.slice(0, -1) } }));
         return { ...out, UnprocessedItems: { [table]: requests.slice(-1) } };
       }
       if (command instanceof BatchGetItemCommand) {
@@ -68,7 +91,9 @@ function unprocessing(real: DynamoDBClient, times: number): Pick<DynamoDBClient,
         const out =
           keys.length < 2
             ? { Responses: {}, $metadata: {} }
-            : await real.send(new BatchGetItemCommand({ RequestItems: { [table]: { ...ka, Keys: keys.slice(0, -1) } } }));
+            : await real.send(
+                new BatchGetItemCommand({ RequestItems: { [table]: { ...ka, Keys: keys.slice(0, -1) } } }),
+              );
         return { ...out, UnprocessedKeys: { [table]: { ...ka, Keys: keys.slice(-1) } } };
       }
       return real.send(command as never);
@@ -97,32 +122,43 @@ describe("fan-out and store against the embedded AWS", () => {
     assert.deepEqual(client.calls, [10, 1, 10, 1, 3]);
     assert.deepEqual(retries, [1, 1]);
     const received = await receiveAll(aws.sqs, queueUrl);
-    assert.deepEqual(received.map((r) => JSON.parse(r.body).branchId).sort(), messages.map((m) => JSON.parse(m.body).branchId).sort());
+    assert.deepEqual(
+      received.map((r) => JSON.parse(r.body).branchId).sort(),
+      messages.map((m) => JSON.parse(m.body).branchId).sort(),
+    );
     assert.ok(received.every((r) => r.messageAttributes.runId.stringValue === "run-1"));
   });
 
   it("throws naming the messages that still fail after the last attempt", async () => {
     const fanOut = new FanOut({ client: failingFirstEntries(aws.sqs, () => true), queueUrl, maxAttempts: 3, ...fast });
-    await assert.rejects(fanOut.send([branchMessage("r", "A"), branchMessage("r", "B")]), (error: Error & { failures?: unknown }) => {
-      assert.equal(error.name, "FanOutError");
-      assert.deepEqual(error.failures, [{ id: "A", code: "InternalError", senderFault: false }]);
-      return true;
-    });
+    await assert.rejects(
+      fanOut.send([branchMessage("r", "A"), branchMessage("r", "B")]),
+      (error: Error & { failures?: unknown }) => {
+        assert.equal(error.name, "FanOutError");
+        assert.deepEqual(error.failures, [{ id: "A", code: "InternalError", senderFault: false }]);
+        return true;
+      },
+    );
     assert.equal(await queueDepth(aws.sqs, queueUrl), 1);
   });
 
   it("a message the queue refuses comes back Failed from the real emulator and fails the send", async () => {
-    const small = (await aws.sqs.send(new CreateQueueCommand({ QueueName: "small", Attributes: { MaximumMessageSize: "1024" } }))).QueueUrl!;
+    const small = (
+      await aws.sqs.send(new CreateQueueCommand({ QueueName: "small", Attributes: { MaximumMessageSize: "1024" } }))
+    ).QueueUrl!;
     const fanOut = new FanOut({ client: aws.sqs, queueUrl: small, ...fast });
     const bad = { id: "bad", body: "x".repeat(2048), attributes: {} };
-    await assert.rejects(fanOut.send([branchMessage("r", "ok"), bad]), (error: Error & { failures?: Array<{ id: string; senderFault: boolean }> }) => {
-      assert.equal(error.name, "FanOutError");
-      assert.deepEqual(
-        error.failures?.map((f) => [f.id, f.senderFault]),
-        [["bad", true]],
-      );
-      return true;
-    });
+    await assert.rejects(
+      fanOut.send([branchMessage("r", "ok"), bad]),
+      (error: Error & { failures?: Array<{ id: string; senderFault: boolean }> }) => {
+        assert.equal(error.name, "FanOutError");
+        assert.deepEqual(
+          error.failures?.map((f) => [f.id, f.senderFault]),
+          [["bad", true]],
+        );
+        return true;
+      },
+    );
     assert.equal(await queueDepth(aws.sqs, small), 1);
   });
 
@@ -151,11 +187,17 @@ describe("fan-out and store against the embedded AWS", () => {
     });
     const item = (n: number, hash = "h1", extra: Record<string, string> = {}): Item =>
       toItem({ sale_id: `S${n}`, employee_id: `E${n % 3}`, [CONTENT_HASH_ATTRIBUTE]: hash, ...extra });
-    const scanCount = async (): Promise<number> => (await aws.dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT" }))).Count ?? -1;
+    const scanCount = async (): Promise<number> =>
+      (await aws.dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT" }))).Count ?? -1;
 
     it("writes new and changed items only, across chunk boundaries, retrying unprocessed keys and items", async () => {
       const client = unprocessing(aws.dynamodb, 2);
-      const writer = new TableWriter({ client, tableName: table, keys: { hashKey: "sale_id", rangeKey: "employee_id" }, ...fast });
+      const writer = new TableWriter({
+        client,
+        tableName: table,
+        keys: { hashKey: "sale_id", rangeKey: "employee_id" },
+        ...fast,
+      });
       const items = Array.from({ length: 130 }, (_, i) => item(i));
       const first = await writer.upsert(items);
       assert.deepEqual([first.written.length, first.unchanged, first.tooLarge.length], [130, 0, 0]);
@@ -173,7 +215,12 @@ describe("fan-out and store against the embedded AWS", () => {
     });
 
     it("collapses duplicate keys and refuses items over 400 KB without sending them", async () => {
-      const writer = new TableWriter({ client: aws.dynamodb, tableName: table, keys: { hashKey: "sale_id", rangeKey: "employee_id" }, ...fast });
+      const writer = new TableWriter({
+        client: aws.dynamodb,
+        tableName: table,
+        keys: { hashKey: "sale_id", rangeKey: "employee_id" },
+        ...fast,
+      });
       const huge = item(7, "h", { note: "y".repeat(400 * 1024) });
       const result = await writer.upsert([item(1, "a"), item(1, "b"), huge, item(2)]);
       assert.deepEqual(
@@ -189,7 +236,12 @@ describe("fan-out and store against the embedded AWS", () => {
     });
 
     it("puts items that share a key as one, the last, instead of failing the request", async () => {
-      const writer = new TableWriter({ client: aws.dynamodb, tableName: table, keys: { hashKey: "sale_id", rangeKey: "employee_id" }, ...fast });
+      const writer = new TableWriter({
+        client: aws.dynamodb,
+        tableName: table,
+        keys: { hashKey: "sale_id", rangeKey: "employee_id" },
+        ...fast,
+      });
       await writer.putAll([item(1, "first"), item(2), item(1, "last")]);
       const { Items } = await aws.dynamodb.send(new ScanCommand({ TableName: table }));
       assert.deepEqual(Items?.map((found) => [found.sale_id.S, found[CONTENT_HASH_ATTRIBUTE].S]).sort(), [
@@ -206,7 +258,11 @@ describe("fan-out and store against the embedded AWS", () => {
         maxAttempts: 3,
         ...fast,
       });
-      await assert.rejects(writer.putAll([item(1), item(2)]), { name: "StoreError", operation: "BatchWriteItem", remaining: 1 });
+      await assert.rejects(writer.putAll([item(1), item(2)]), {
+        name: "StoreError",
+        operation: "BatchWriteItem",
+        remaining: 1,
+      });
     });
   });
 });

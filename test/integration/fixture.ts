@@ -4,15 +4,30 @@
  * emulators, and a driver that plays SQS's part (receive, invoke, delete on success).
  */
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, ScanCommand, type AttributeDefinition, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateTableCommand,
+  ScanCommand,
+  type AttributeDefinition,
+  type KeySchemaElement,
+} from "@aws-sdk/client-dynamodb";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { startEmbeddedAws, type EmbeddedAws } from "../../local/embedded-aws";
 import { startSourceApi, type SourceApi, type SourceApiOptions } from "../../local/source-api";
 import { ENV, RUN_ID_ATTRIBUTE, TABLE_KEYS, type StageName, type TableKind } from "../../functions/lib/contract";
-import { createBranchesHandler, createSalesHandler, createSalespersonsHandler, type BranchesResult } from "../../functions/lib/handlers";
+import {
+  createBranchesHandler,
+  createSalesHandler,
+  createSalespersonsHandler,
+  type BranchesResult,
+} from "../../functions/lib/handlers";
 import type { Item } from "../../functions/lib/item";
 import { createHandlerDeps, type DepsOverrides } from "../../functions/lib/runtime";
 import { Telemetry, addCounts, zeroCounts, type Counts } from "../../functions/lib/telemetry";
@@ -50,7 +65,10 @@ export function quietTelemetry(stage: StageName): Telemetry {
   const previous = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = "true";
   try {
-    return new Telemetry(new Logger({ serviceName: stage, logLevel: "SILENT" }), new Metrics({ serviceName: stage, namespace: "Test" }));
+    return new Telemetry(
+      new Logger({ serviceName: stage, logLevel: "SILENT" }),
+      new Metrics({ serviceName: stage, namespace: "Test" }),
+    );
   } finally {
     if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
     else process.env.POWERTOOLS_METRICS_DISABLED = previous;
@@ -96,7 +114,14 @@ async function createTable(aws: EmbeddedAws, name: string, kind: TableKind): Pro
     schema.push({ AttributeName: keys.rangeKey, KeyType: "RANGE" });
     attributes.push({ AttributeName: keys.rangeKey, AttributeType: "S" });
   }
-  await aws.dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: schema, AttributeDefinitions: attributes, BillingMode: "PAY_PER_REQUEST" }));
+  await aws.dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: schema,
+      AttributeDefinitions: attributes,
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
 }
 
 export async function startFixture(sourceOptions: SourceApiOptions = {}): Promise<Fixture> {
@@ -104,16 +129,26 @@ export async function startFixture(sourceOptions: SourceApiOptions = {}): Promis
   let source: SourceApi | undefined;
   try {
     source = await startSourceApi(sourceOptions);
-    const tables: Record<TableKind, string> = { branches: "branch-test", salespersons: "salesperson-test", sales: "sale-test", rejects: "rejects-test" };
+    const tables: Record<TableKind, string> = {
+      branches: "branch-test",
+      salespersons: "salesperson-test",
+      sales: "sale-test",
+      rejects: "rejects-test",
+    };
     for (const [kind, name] of Object.entries(tables)) await createTable(aws, name, kind as TableKind);
-    const queueUrl = async (name: string): Promise<string> => (await aws.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+    const queueUrl = async (name: string): Promise<string> =>
+      (await aws.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
     const queues = { employee: await queueUrl("employee-queue-test"), sale: await queueUrl("sale-queue-test") };
     const src = source;
     const env = (stage: StageName): Record<string, string> => ({
       ...aws.env(),
       [ENV.tableName]: tables[stage],
       [ENV.rejectsTableName]: tables.rejects,
-      ...(stage === "branches" ? { [ENV.targetQueueUrl]: queues.employee } : stage === "salespersons" ? { [ENV.targetQueueUrl]: queues.sale } : {}),
+      ...(stage === "branches"
+        ? { [ENV.targetQueueUrl]: queues.employee }
+        : stage === "salespersons"
+          ? { [ENV.targetQueueUrl]: queues.sale }
+          : {}),
       [ENV.sourceBaseUrl]: src.url,
       [ENV.deployStage]: "test",
     });
@@ -126,13 +161,17 @@ export async function startFixture(sourceOptions: SourceApiOptions = {}): Promis
       handlers(overrides = {}) {
         const deps = (stage: StageName) => {
           const o = overrides[stage] ?? {};
-          return createHandlerDeps(stage, o.getParameter ? { ...env(stage), [ENV.sourceTokenParameter]: "/etl/source-token" } : env(stage), {
-            dynamodb: aws.dynamodb,
-            sqs: aws.sqs,
-            telemetry: quietTelemetry(stage),
-            ...FAST,
-            ...o,
-          });
+          return createHandlerDeps(
+            stage,
+            o.getParameter ? { ...env(stage), [ENV.sourceTokenParameter]: "/etl/source-token" } : env(stage),
+            {
+              dynamodb: aws.dynamodb,
+              sqs: aws.sqs,
+              telemetry: quietTelemetry(stage),
+              ...FAST,
+              ...o,
+            },
+          );
         };
         const b = deps("branches");
         const sp = deps("salespersons");
@@ -155,7 +194,9 @@ export async function startFixture(sourceOptions: SourceApiOptions = {}): Promis
         const items: Item[] = [];
         let start: Item | undefined;
         do {
-          const out = await aws.dynamodb.send(new ScanCommand({ TableName: tables[kind], ExclusiveStartKey: start, ConsistentRead: true }));
+          const out = await aws.dynamodb.send(
+            new ScanCommand({ TableName: tables[kind], ExclusiveStartKey: start, ConsistentRead: true }),
+          );
           items.push(...(out.Items ?? []));
           start = out.LastEvaluatedKey;
         } while (start);
@@ -192,7 +233,12 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, region = "us-
     for (const m of messages) {
       const attrs: SQSRecord["messageAttributes"] = {};
       for (const [name, v] of Object.entries(m.MessageAttributes ?? {}))
-        attrs[name] = { dataType: v.DataType ?? "String", stringValue: v.StringValue, stringListValues: [], binaryListValues: [] };
+        attrs[name] = {
+          dataType: v.DataType ?? "String",
+          stringValue: v.StringValue,
+          stringListValues: [],
+          binaryListValues: [],
+        };
       records.push({
         messageId: m.MessageId!,
         receiptHandle: m.ReceiptHandle!,
@@ -219,8 +265,15 @@ export function sqsRecord(body: string, runId?: string): SQSRecord {
     messageId: randomUUID(),
     receiptHandle: randomUUID(),
     body,
-    attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "local", ApproximateFirstReceiveTimestamp: String(Date.now()) },
-    messageAttributes: runId ? { [RUN_ID_ATTRIBUTE]: { dataType: "String", stringValue: runId, stringListValues: [], binaryListValues: [] } } : {},
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: String(Date.now()),
+      SenderId: "local",
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: runId
+      ? { [RUN_ID_ATTRIBUTE]: { dataType: "String", stringValue: runId, stringListValues: [], binaryListValues: [] } }
+      : {},
     md5OfBody: "",
     eventSource: "aws:sqs",
     eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:test",
@@ -229,7 +282,12 @@ export function sqsRecord(body: string, runId?: string): SQSRecord {
 }
 
 /** Feeds a queue's messages to a handler in batches of `batchSize`, deleting what succeeded. */
-export async function drain(sqs: SQSClient, queueUrl: string, handler: (event: SQSEvent) => Promise<SQSBatchResponse>, batchSize = 10): Promise<string[]> {
+export async function drain(
+  sqs: SQSClient,
+  queueUrl: string,
+  handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  batchSize = 10,
+): Promise<string[]> {
   const records = await receiveAll(sqs, queueUrl);
   const failures: string[] = [];
   for (let i = 0; i < records.length; i += batchSize) {
@@ -239,7 +297,12 @@ export async function drain(sqs: SQSClient, queueUrl: string, handler: (event: S
     failures.push(...failed);
     const done = batch.filter((r) => !failed.has(r.messageId));
     if (done.length > 0)
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r, n) => ({ Id: `d${n}`, ReceiptHandle: r.receiptHandle })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((r, n) => ({ Id: `d${n}`, ReceiptHandle: r.receiptHandle })),
+        }),
+      );
   }
   return failures;
 }
@@ -255,7 +318,11 @@ export async function runPipeline(fx: Fixture, handlers: Handlers, event: unknow
     for (const k of Object.keys(out) as Array<keyof Counts>) out[k] = handlers.counts[stage][k] - before[stage][k];
     return out;
   };
-  return { branches, salespersons: { counts: delta("salespersons"), failures: spFailures }, sales: { counts: delta("sales"), failures: sFailures } };
+  return {
+    branches,
+    salespersons: { counts: delta("salespersons"), failures: spFailures },
+    sales: { counts: delta("sales"), failures: sFailures },
+  };
 }
 
 export const ids = (items: Item[], attribute: string): string[] => items.map((i) => i[attribute]?.S ?? "").sort();

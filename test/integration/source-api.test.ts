@@ -78,7 +78,11 @@ describe("sample source API over loopback", () => {
   });
 
   it("lists a parent as complete only once its last page was served", async () => {
-    api = await startSourceApi({ seed: 3, scale: { branches: 1, employeesPerBranch: 7, salesPerSalesperson: 1 }, pageSize: 5 });
+    api = await startSourceApi({
+      seed: 3,
+      scale: { branches: 1, employeesPerBranch: 7, salesPerSalesperson: 1 },
+      pageSize: 5,
+    });
     const first = JSON.parse((await get(api, "/employees?branchID=B001")).text) as { next: string };
     assert.deepEqual(api.truth().listed.employeesOf, []);
     await get(api, `/employees?branchID=B001&cursor=${first.next}`);
@@ -86,17 +90,28 @@ describe("sample source API over loopback", () => {
   });
 
   it("always answers 503 for an unavailable parent, and only for it", async () => {
-    api = await startSourceApi({ seed: 3, scale: { branches: 2, employeesPerBranch: 2, salesPerSalesperson: 1 }, unavailableParents: ["B002"] });
+    api = await startSourceApi({
+      seed: 3,
+      scale: { branches: 2, employeesPerBranch: 2, salesPerSalesperson: 1 },
+      unavailableParents: ["B002"],
+    });
     const statuses = [];
     for (let i = 0; i < 3; i += 1) statuses.push((await get(api, "/employees?branchID=B002")).status);
     statuses.push((await get(api, "/employees?branchID=B001")).status);
     assert.deepEqual(statuses, [503, 503, 503, 200]);
-    assert.deepEqual({ listed: api.truth().listed.employeesOf, serverError: api.truth().faults.serverError }, { listed: ["B001"], serverError: 3 });
+    assert.deepEqual(
+      { listed: api.truth().listed.employeesOf, serverError: api.truth().faults.serverError },
+      { listed: ["B001"], serverError: 3 },
+    );
   });
 
   it("injects faults per request from the seed: the same sequence for the same seed", async () => {
     const statuses = async (seed: number): Promise<number[]> => {
-      const s = await startSourceApi({ seed, scale: "small", faults: { errorRate: 0.3, throttleRate: 0.2, malformedRate: 0.1 } });
+      const s = await startSourceApi({
+        seed,
+        scale: "small",
+        faults: { errorRate: 0.3, throttleRate: 0.2, malformedRate: 0.1 },
+      });
       const out: number[] = [];
       for (let i = 0; i < 30; i += 1) {
         const r = await get(s, "/branches");
@@ -113,7 +128,9 @@ describe("sample source API over loopback", () => {
   });
 
   it("scripted faults come first; 429 carries Retry-After in the chosen form", async () => {
-    api = await startSourceApi({ faults: { script: ["429", "503", "malformed", "ok"], retryAfter: { form: "seconds", seconds: 3 } } });
+    api = await startSourceApi({
+      faults: { script: ["429", "503", "malformed", "ok"], retryAfter: { form: "seconds", seconds: 3 } },
+    });
     const r1 = await get(api, "/branches");
     assert.deepEqual([r1.status, r1.headers.get("retry-after")], [429, "3"]);
     assert.equal((await get(api, "/branches")).status, 503);
@@ -123,7 +140,10 @@ describe("sample source API over loopback", () => {
     assert.equal((await get(api, "/branches")).status, 200);
     api.setFaults({ script: ["429"], retryAfter: { form: "date", seconds: 60 } });
     const dated = await get(api, "/branches");
-    assert.match(dated.headers.get("retry-after") ?? "", /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    assert.match(
+      dated.headers.get("retry-after") ?? "",
+      /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+    );
     assert.deepEqual(api.truth().faults, { serverError: 1, throttled: 2, malformed: 1, unauthorized: 0 });
   });
 
@@ -139,7 +159,12 @@ describe("sample source API over loopback", () => {
   it("the client gives up after its attempts, with the last error", async () => {
     api = await startSourceApi({ faults: { errorRate: 1 } });
     const retries: number[] = [];
-    const client = new SourceClient({ baseUrl: api.url, maxAttempts: 3, backoff: { baseMs: 1, capMs: 2 }, onRetry: (i) => retries.push(i.attempt) });
+    const client = new SourceClient({
+      baseUrl: api.url,
+      maxAttempts: 3,
+      backoff: { baseMs: 1, capMs: 2 },
+      onRetry: (i) => retries.push(i.attempt),
+    });
     await assert.rejects(client.list("/branches", {}, far()), { name: "SourceHttpError", retryable: true });
     assert.deepEqual(retries, [1, 2]);
     assert.equal(api.truth().faults.serverError, 3);
@@ -155,11 +180,19 @@ describe("sample source API over loopback", () => {
 
   it("a cursor pointing at another origin is refused, so the token stays with the source", async () => {
     api = await startSourceApi();
-    const rogue = createServer((_req, res) => res.end(JSON.stringify({ result: [{ id: 1 }], next: "http://elsewhere.example/branches" })));
+    const rogue = createServer((_req, res) =>
+      res.end(JSON.stringify({ result: [{ id: 1 }], next: "http://elsewhere.example/branches" })),
+    );
     await new Promise<void>((resolve) => rogue.listen(0, "127.0.0.1", resolve));
     try {
-      const client = new SourceClient({ baseUrl: `http://127.0.0.1:${(rogue.address() as AddressInfo).port}`, token: async () => "secret" });
-      await assert.rejects(client.list("/branches", {}, far()), { name: "SourceBodyError", message: /another origin: http:\/\/elsewhere\.example/ });
+      const client = new SourceClient({
+        baseUrl: `http://127.0.0.1:${(rogue.address() as AddressInfo).port}`,
+        token: async () => "secret",
+      });
+      await assert.rejects(client.list("/branches", {}, far()), {
+        name: "SourceBodyError",
+        message: /another origin: http:\/\/elsewhere\.example/,
+      });
     } finally {
       rogue.closeAllConnections();
       await new Promise((resolve) => rogue.close(resolve));

@@ -2,7 +2,17 @@ import { strict as assert } from "node:assert";
 import { parseCommand, UsageError } from "../../local/cli-args";
 
 describe("cascade command line", () => {
-  const runDefaults = { command: "run", stack: "dev", scale: "small", seed: 1, faults: 0, watch: false, keep: false, json: false, verbose: false };
+  const runDefaults = {
+    command: "run",
+    stack: "dev",
+    scale: "small",
+    seed: 1,
+    faults: 0,
+    watch: false,
+    keep: false,
+    json: false,
+    verbose: false,
+  };
   const good: Array<[string[], object]> = [
     [[], runDefaults],
     [["run"], runDefaults],
@@ -22,7 +32,8 @@ describe("cascade command line", () => {
     [["run", "--help"], { command: "help" }],
     [["help"], { command: "help" }],
   ];
-  for (const [argv, expected] of good) it(`reads ${JSON.stringify(argv)}`, () => assert.deepEqual(parseCommand(argv), expected));
+  for (const [argv, expected] of good)
+    it(`reads ${JSON.stringify(argv)}`, () => assert.deepEqual(parseCommand(argv), expected));
 
   const bad: Array<[string[], string]> = [
     [["deploy"], 'unknown command "deploy"; commands: run, plan, rejects, help'],
@@ -35,7 +46,10 @@ describe("cascade command line", () => {
     [["run", "--watch", "--keep"], "--watch and --keep cannot be combined: --watch already keeps running"],
     [["plan", "--scale", "small"], '--scale is not an option of "plan"; it takes --stack, --json'],
     [["rejects"], "--table is required: the name of the rejects table"],
-    [["rejects", "--table", "t", "--endpoint", "localhost:4000"], '--endpoint must be an http(s) URL, got "localhost:4000"'],
+    [
+      ["rejects", "--table", "t", "--endpoint", "localhost:4000"],
+      '--endpoint must be an http(s) URL, got "localhost:4000"',
+    ],
   ];
   for (const [argv, message] of bad) {
     it(`refuses ${JSON.stringify(argv)}`, () =>

@@ -35,7 +35,14 @@ const complete: Census = {
 };
 
 const ok = { ok: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 0, examples: [] };
-const lost = (count: number, ...examples: string[]) => ({ ok: false, lost: count, duplicates: 0, unexpected: 0, inDeadLetters: 0, examples });
+const lost = (count: number, ...examples: string[]) => ({
+  ok: false,
+  lost: count,
+  duplicates: 0,
+  unexpected: 0,
+  inDeadLetters: 0,
+  examples,
+});
 
 describe("checkConservation", () => {
   const withServed = (changes: Partial<ServedRecords>): ServedRecords => ({ ...served, ...changes });
@@ -46,15 +53,25 @@ describe("checkConservation", () => {
       { ...complete, tables: { ...complete.tables, sales: ["S1", "S2"] } },
       lost(1, "sales S3: served, but not in its table, rejects or a DLQ"),
     ],
-    ["a missing reject is lost", { ...complete, rejects: complete.rejects.slice(1) }, lost(1, "branches B3: served, but not in its table, rejects or a DLQ")],
+    [
+      "a missing reject is lost",
+      { ...complete, rejects: complete.rejects.slice(1) },
+      lost(1, "branches B3: served, but not in its table, rejects or a DLQ"),
+    ],
     [
       "a reject under the wrong stage does not count",
-      { ...complete, rejects: [{ stage: "sales", sourceId: "B3", reason: "SCHEMA_INVALID" }, ...complete.rejects.slice(1)] },
+      {
+        ...complete,
+        rejects: [{ stage: "sales", sourceId: "B3", reason: "SCHEMA_INVALID" }, ...complete.rejects.slice(1)],
+      },
       lost(1, "branches B3: served, but not in its table, rejects or a DLQ"),
     ],
     [
       "an invalid record rejected for another reason is lost",
-      { ...complete, rejects: [{ stage: "branches", sourceId: "B3", reason: "ITEM_TOO_LARGE" }, ...complete.rejects.slice(1)] },
+      {
+        ...complete,
+        rejects: [{ stage: "branches", sourceId: "B3", reason: "ITEM_TOO_LARGE" }, ...complete.rejects.slice(1)],
+      },
       lost(1, "branches B3: an invalid record, but rejected as ITEM_TOO_LARGE"),
     ],
     [
@@ -78,7 +95,14 @@ describe("checkConservation", () => {
     [
       "a sale stored twice is a duplicate",
       { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S2"] } },
-      { ok: false, lost: 0, duplicates: 1, unexpected: 0, inDeadLetters: 0, examples: ["sales S2: stored more than once"] },
+      {
+        ok: false,
+        lost: 0,
+        duplicates: 1,
+        unexpected: 0,
+        inDeadLetters: 0,
+        examples: ["sales S2: stored more than once"],
+      },
     ],
     [
       "an item the source never served is unexpected",
@@ -95,7 +119,14 @@ describe("checkConservation", () => {
     [
       "an invalid record stored as valid is unexpected",
       { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S4"] } },
-      { ok: false, lost: 0, duplicates: 0, unexpected: 1, inDeadLetters: 0, examples: ["sales S4: stored, but the source never served it as a valid record"] },
+      {
+        ok: false,
+        lost: 0,
+        duplicates: 0,
+        unexpected: 1,
+        inDeadLetters: 0,
+        examples: ["sales S4: stored, but the source never served it as a valid record"],
+      },
     ],
     [
       "a lost salesperson message shows as sales never listed",
@@ -122,8 +153,19 @@ describe("checkConservation", () => {
     ],
     [
       "a salesperson message in a DLQ covers that salesperson's sales only",
-      { ...complete, tables: { ...complete.tables, sales: ["S1"] }, deadLetters: { scheduledRuns: 0, branchIds: [], employeeIds: ["E2"] } },
-      { ok: false, lost: 1, duplicates: 0, unexpected: 0, inDeadLetters: 1, examples: ["sales S3: served, but not in its table, rejects or a DLQ"] },
+      {
+        ...complete,
+        tables: { ...complete.tables, sales: ["S1"] },
+        deadLetters: { scheduledRuns: 0, branchIds: [], employeeIds: ["E2"] },
+      },
+      {
+        ok: false,
+        lost: 1,
+        duplicates: 0,
+        unexpected: 0,
+        inDeadLetters: 1,
+        examples: ["sales S3: served, but not in its table, rejects or a DLQ"],
+      },
     ],
     [
       "a dead-lettered scheduled run covers what is not stored, and only that",
@@ -142,5 +184,6 @@ describe("checkConservation", () => {
       lost(1, "the scheduled run failed after 3 attempts and the plan gives it no on-failure destination"),
     ],
   ];
-  for (const [title, census, expected, records] of cases) it(title, () => assert.deepEqual(checkConservation(records ?? served, census), expected));
+  for (const [title, census, expected, records] of cases)
+    it(title, () => assert.deepEqual(checkConservation(records ?? served, census), expected));
 });

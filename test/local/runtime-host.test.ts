@@ -68,7 +68,15 @@ describe("local function host and SQS event source mapping", function () {
     const lines: string[] = [];
     const file = writeBundle(dir, name, source);
     const local = new LocalFunction(
-      { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, file, exportName: "handler", timeoutSeconds, memoryMb: 128, environment },
+      {
+        name,
+        arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+        file,
+        exportName: "handler",
+        timeoutSeconds,
+        memoryMb: 128,
+        environment,
+      },
       (output) => lines.push(...output),
     );
     closers.push(() => local.close());
@@ -76,7 +84,13 @@ describe("local function host and SQS event source mapping", function () {
   }
 
   /** A mapping on a local queue, with the settings a test does not care about at their usual values. */
-  function mappingOn(queueUrl: string, queueName: string, invoker: Invoker, settings: Partial<EventSourceMappingSpec> = {}, sqs: SQSClient = aws.sqs) {
+  function mappingOn(
+    queueUrl: string,
+    queueName: string,
+    invoker: Invoker,
+    settings: Partial<EventSourceMappingSpec> = {},
+    sqs: SQSClient = aws.sqs,
+  ) {
     const mapping = new SqsEventSourceMapping(
       {
         queueUrl,
@@ -113,7 +127,10 @@ describe("local function host and SQS event source mapping", function () {
   });
 
   it("reuses a warm environment and starts another only for concurrent invocations", async () => {
-    const { local } = fn("warm", `exports.handler = async () => { await new Promise((r) => setTimeout(r, 50)); return 1; };`);
+    const { local } = fn(
+      "warm",
+      `exports.handler = async () => { await new Promise((r) => setTimeout(r, 50)); return 1; };`,
+    );
     await local.invoke({});
     await local.invoke({});
     assert.equal(local.stats.coldStarts, 1);
@@ -131,7 +148,10 @@ describe("local function host and SQS event source mapping", function () {
     );
     const outcome = await local.invoke({});
     assert.equal(outcome.ok, false);
-    assert.deepEqual(!outcome.ok && { name: outcome.error.name, message: outcome.error.message }, { name: "BadRecord", message: "no" });
+    assert.deepEqual(!outcome.ok && { name: outcome.error.name, message: outcome.error.message }, {
+      name: "BadRecord",
+      message: "no",
+    });
     await local.invoke({});
     assert.deepEqual({ cold: local.stats.coldStarts, errors: local.stats.errors }, { cold: 1, errors: 2 });
   });
@@ -139,23 +159,43 @@ describe("local function host and SQS event source mapping", function () {
   it("ends an invocation that overruns the timeout and discards its environment", async () => {
     const { local } = fn("sleeper", `exports.handler = async () => new Promise(() => {});`, {}, 1);
     const outcome = await local.invoke({});
-    assert.deepEqual(!outcome.ok && outcome.error, { name: "Sandbox.Timedout", message: "Task timed out after 1.00 seconds" });
+    assert.deepEqual(!outcome.ok && outcome.error, {
+      name: "Sandbox.Timedout",
+      message: "Task timed out after 1.00 seconds",
+    });
     await local.invoke({});
     assert.deepEqual({ cold: local.stats.coldStarts, timeouts: local.stats.timeouts }, { cold: 2, timeouts: 2 });
   });
 
   it("keeps what an invocation printed before it timed out", async () => {
-    const { local, lines } = fn("slow-talker", `exports.handler = async () => { console.log("started"); return new Promise(() => {}); };`, {}, 1);
+    const { local, lines } = fn(
+      "slow-talker",
+      `exports.handler = async () => { console.log("started"); return new Promise(() => {}); };`,
+      {},
+      1,
+    );
     const outcome = await local.invoke({});
-    assert.deepEqual({ ok: outcome.ok, output: outcome.output, seen: lines }, { ok: false, output: ["started"], seen: ["started"] });
+    assert.deepEqual(
+      { ok: outcome.ok, output: outcome.output, seen: lines },
+      { ok: false, output: ["started"], seen: ["started"] },
+    );
   });
 
   it("fails the invocation of a handler that exits the process, and starts afresh", async () => {
-    const { local } = fn("quitter", `exports.handler = async (event) => { if (event.quit) process.exit(3); return "fine"; };`);
+    const { local } = fn(
+      "quitter",
+      `exports.handler = async (event) => { if (event.quit) process.exit(3); return "fine"; };`,
+    );
     const outcome = await local.invoke({ quit: true });
-    assert.deepEqual(!outcome.ok && outcome.error, { name: "Runtime.ExitError", message: "Runtime exited with error: exit status 3" });
+    assert.deepEqual(!outcome.ok && outcome.error, {
+      name: "Runtime.ExitError",
+      message: "Runtime exited with error: exit status 3",
+    });
     const next = await local.invoke({});
-    assert.deepEqual({ ok: next.ok, result: next.ok && next.result, cold: local.stats.coldStarts }, { ok: true, result: "fine", cold: 2 });
+    assert.deepEqual(
+      { ok: next.ok, result: next.ok && next.result, cold: local.stats.coldStarts },
+      { ok: true, result: "fine", cold: 2 },
+    );
   });
 
   it("discards an idle environment whose background work throws, without harm to the host", async () => {
@@ -181,17 +221,34 @@ describe("local function host and SQS event source mapping", function () {
     const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: "quirk" }));
     await aws.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }));
     const first = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, AttributeNames: ["All"] }));
-    await aws.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: first.Messages![0].ReceiptHandle, VisibilityTimeout: 0 }));
+    await aws.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl,
+        ReceiptHandle: first.Messages![0].ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
     const second = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, AttributeNames: ["All"] }));
-    assert.equal(second.Messages![0].Attributes!.ApproximateReceiveCount, String(1 + RECEIVES_COUNTED_PER_FAILED_ATTEMPT));
+    assert.equal(
+      second.Messages![0].Attributes!.ApproximateReceiveCount,
+      String(1 + RECEIVES_COUNTED_PER_FAILED_ATTEMPT),
+    );
   });
 
   it("local-aws-sqs counts in-flight messages as waiting (why queueDepth reads only that number)", async () => {
     const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: "depth" }));
-    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: ["a", "b", "c", "d"].map((body) => ({ Id: body, MessageBody: body })) }));
+    await aws.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: ["a", "b", "c", "d"].map((body) => ({ Id: body, MessageBody: body })),
+      }),
+    );
     await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 3 }));
     const { Attributes } = await aws.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
     );
     assert.deepEqual(Attributes, { ApproximateNumberOfMessages: "4", ApproximateNumberOfMessagesNotVisible: "3" });
     assert.equal(await queueDepth(aws.sqs, QueueUrl!), 4);
@@ -232,7 +289,10 @@ describe("local function host and SQS event source mapping", function () {
       { one: attempts("one"), two: attempts("two"), three: attempts("three"), poison: attempts("poison") },
       { one: 1, two: 1, three: 1, poison: maxReceiveCount },
     );
-    assert.deepEqual({ deleted: mapping.stats.deleted, returned: mapping.stats.returned }, { deleted: 3, returned: maxReceiveCount });
+    assert.deepEqual(
+      { deleted: mapping.stats.deleted, returned: mapping.stats.returned },
+      { deleted: 3, returned: maxReceiveCount },
+    );
   });
 
   /** Records batch sizes; succeeds on every batch. */
@@ -256,7 +316,10 @@ describe("local function host and SQS event source mapping", function () {
       const name = `window-${windowSeconds}`;
       const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: name }));
       const invoker = recorder();
-      const mapping = mappingOn(queue.QueueUrl!, name, invoker, { batchSize, maximumBatchingWindowSeconds: windowSeconds });
+      const mapping = mappingOn(queue.QueueUrl!, name, invoker, {
+        batchSize,
+        maximumBatchingWindowSeconds: windowSeconds,
+      });
       mapping.start();
       await aws.sqs.send(
         new SendMessageBatchCommand({
@@ -295,12 +358,21 @@ describe("local function host and SQS event source mapping", function () {
   }
 
   it("survives a failed delete: the batch goes back, is processed again, and the poller goes on", async () => {
-    const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "flaky-delete", Attributes: { VisibilityTimeout: "30" } }));
+    const queue = await aws.sqs.send(
+      new CreateQueueCommand({ QueueName: "flaky-delete", Attributes: { VisibilityTimeout: "30" } }),
+    );
     const invoker = recorder();
     const mapping = mappingOn(queue.QueueUrl!, "flaky-delete", invoker, {}, failing("DeleteMessageBatchCommand", 1));
-    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.QueueUrl, Entries: ["a", "b", "c"].map((body) => ({ Id: body, MessageBody: body })) }));
+    await aws.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.QueueUrl,
+        Entries: ["a", "b", "c"].map((body) => ({ Id: body, MessageBody: body })),
+      }),
+    );
     mapping.start();
-    await until("the queue drained", async () => ((await queueDepth(aws.sqs, queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined));
+    await until("the queue drained", async () =>
+      (await queueDepth(aws.sqs, queue.QueueUrl!)) === 0 && !mapping.active ? true : undefined,
+    );
     assert.deepEqual(
       { sizes: invoker.sizes, errors: mapping.stats.errors, deleted: mapping.stats.deleted, failure: mapping.failure },
       { sizes: [3, 3], errors: 1, deleted: 3, failure: undefined },
@@ -309,7 +381,13 @@ describe("local function host and SQS event source mapping", function () {
 
   it("stops after five failed polls in a row and says why", async () => {
     const queue = await aws.sqs.send(new CreateQueueCommand({ QueueName: "unreachable" }));
-    const mapping = mappingOn(queue.QueueUrl!, "unreachable", recorder(), {}, failing("ReceiveMessageCommand", Number.POSITIVE_INFINITY));
+    const mapping = mappingOn(
+      queue.QueueUrl!,
+      "unreachable",
+      recorder(),
+      {},
+      failing("ReceiveMessageCommand", Number.POSITIVE_INFINITY),
+    );
     mapping.start();
     const failure = await until("the mapping to give up", async () => mapping.failure);
     assert.equal(

@@ -9,7 +9,10 @@ export const FIXTURE_PIPELINE_STACK = "prod";
 const ACCOUNT = FIXTURE_ACCOUNT;
 const REGION = FIXTURE_REGION;
 const table = (name: string) => ({ name, arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}` });
-const queue = (name: string) => ({ url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`, arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}` });
+const queue = (name: string) => ({
+  url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}`,
+  arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`,
+});
 const stageQueue = (name: string, visibilityTimeoutSeconds: number) => ({
   ...queue(name),
   dlqUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${name}-dlq`,
@@ -29,8 +32,16 @@ export function sharedOutputs(): SharedOutputs {
       rejects: table("rejects-1a2b3c4"),
     },
     // Visibility as the defaults give it: 6 x the consumer's timeout (60 s, 120 s).
-    queues: { employee: stageQueue("employee-1a2b3c4", 360), sale: stageQueue("sale-1a2b3c4", 720), schedule: queue("schedule-dlq-1a2b3c4") },
-    roles: { branches: role("branches-1a2b3c4"), salespersons: role("salespersons-1a2b3c4"), sales: role("sales-1a2b3c4") },
+    queues: {
+      employee: stageQueue("employee-1a2b3c4", 360),
+      sale: stageQueue("sale-1a2b3c4", 720),
+      schedule: queue("schedule-dlq-1a2b3c4"),
+    },
+    roles: {
+      branches: role("branches-1a2b3c4"),
+      salespersons: role("salespersons-1a2b3c4"),
+      sales: role("sales-1a2b3c4"),
+    },
     logGroups: { branches: logGroup("branches"), salespersons: logGroup("salespersons"), sales: logGroup("sales") },
   };
 }
@@ -38,7 +49,11 @@ export function sharedOutputs(): SharedOutputs {
 export function pipelineOutputs(): PipelineOutputs {
   return {
     ...sharedOutputs(),
-    functions: { branches: fn("branches-1a2b3c4"), salespersons: fn("salespersons-1a2b3c4"), sales: fn("sales-1a2b3c4") },
+    functions: {
+      branches: fn("branches-1a2b3c4"),
+      salespersons: fn("salespersons-1a2b3c4"),
+      sales: fn("sales-1a2b3c4"),
+    },
     alarmTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:alarms-1a2b3c4`,
   };
 }

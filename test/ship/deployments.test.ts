@@ -12,7 +12,11 @@ import { DEPLOY_PATHS } from "../../infra/deployments/settings";
 
 const root = path.join(REPO_ROOT, "infra", "deployments");
 const record = (overrides: Record<string, unknown> = {}) =>
-  recordProgram({ stack: "admin", config: loadStackConfig("admin", { root, overrides }), entry: path.join(root, "index.ts") });
+  recordProgram({
+    stack: "admin",
+    config: loadStackConfig("admin", { root, overrides }),
+    entry: path.join(root, "index.ts"),
+  });
 
 const ACCOUNT = "123456789012";
 const byName = (run: { resources: RecordedResource[] }, type: string, name: string) => {
@@ -58,9 +62,10 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
 
   it("pins a thumbprint when one is configured", async () => {
     const pinned = await record({ pulumiOidcThumbprint: "9e99a48a9960b14926bb7f3b02e22da2b0ab7280" });
-    assert.deepEqual(byName(pinned, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi-oidc").inputs.thumbprintLists, [
-      "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
-    ]);
+    assert.deepEqual(
+      byName(pinned, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi-oidc").inputs.thumbprintLists,
+      ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+    );
   });
 
   it("lets only this organization's dev and prod stacks of cascading-etl assume the deployments role", () => {
@@ -101,7 +106,12 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
           Effect: "Allow",
           Principal: { Federated: provider.state.arn },
           Action: ["sts:AssumeRoleWithWebIdentity"],
-          Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": subject } },
+          Condition: {
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": subject,
+            },
+          },
         },
       ]);
     }
@@ -111,7 +121,11 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     const existing = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
     const reused = await record({ githubOidcProviderArn: existing });
     assert.equal(reused.resources.filter((r) => r.name === "github-oidc").length, 0);
-    assert.equal(policyOf(byName(reused, "aws:iam/role:Role", "github-deploy"), "assumeRolePolicy").Statement[0].Principal.Federated, existing);
+    assert.equal(
+      policyOf(byName(reused, "aws:iam/role:Role", "github-deploy"), "assumeRolePolicy").Statement[0].Principal
+        .Federated,
+      existing,
+    );
   });
 
   it("configures dev and prod deployments from main, on commit and on pull requests, filtered to deployable paths, with OIDC", () => {
@@ -129,7 +143,15 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
           deployCommits: true,
           previewPullRequests: true,
           pullRequestTemplate: false,
-          paths: ["infra/**", "functions/**", "Pulumi.yaml", "Pulumi.*.yaml", "package.json", "package-lock.json", "tsconfig.json"],
+          paths: [
+            "infra/**",
+            "functions/**",
+            "Pulumi.yaml",
+            "Pulumi.*.yaml",
+            "package.json",
+            "package-lock.json",
+            "tsconfig.json",
+          ],
         },
         operationContext: {
           preRunCommands: ["npm ci --no-audit --no-fund"],
@@ -162,7 +184,13 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     ]) {
       it(`a change to ${file} deploys`, () => assert.equal(deploys(file), true));
     }
-    for (const file of ["docs/deploy.md", "README.md", "local/runtime/host.ts", "test/ship/policy.test.ts", ".github/workflows/ci.yml"]) {
+    for (const file of [
+      "docs/deploy.md",
+      "README.md",
+      "local/runtime/host.ts",
+      "test/ship/policy.test.ts",
+      ".github/workflows/ci.yml",
+    ]) {
       it(`a change to ${file} alone deploys nothing`, () => assert.equal(deploys(file), false));
     }
   });
@@ -175,12 +203,17 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     });
 
     it("cover each service cascading-etl manages, scoped to its names in the configured regions and this account", () => {
-      const resources = Object.fromEntries(deploy().Statement.map((s: { Sid: string; Resource: string[] }) => [s.Sid, s.Resource]));
+      const resources = Object.fromEntries(
+        deploy().Statement.map((s: { Sid: string; Resource: string[] }) => [s.Sid, s.Resource]),
+      );
       assert.deepEqual(resources.Tables, [
         `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/cascading-etl-*`,
         `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/cascading-etl-*`,
       ]);
-      assert.deepEqual(resources.Queues, [`arn:aws:sqs:eu-west-1:${ACCOUNT}:cascading-etl-*`, `arn:aws:sqs:eu-central-1:${ACCOUNT}:cascading-etl-*`]);
+      assert.deepEqual(resources.Queues, [
+        `arn:aws:sqs:eu-west-1:${ACCOUNT}:cascading-etl-*`,
+        `arn:aws:sqs:eu-central-1:${ACCOUNT}:cascading-etl-*`,
+      ]);
       assert.deepEqual(resources.Functions, [
         `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:cascading-etl-*`,
         `arn:aws:lambda:eu-central-1:${ACCOUNT}:function:cascading-etl-*`,
@@ -214,7 +247,9 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
 
     it("pass roles only to Lambda and EventBridge Scheduler", () => {
       const passRole = deploy().Statement.find((s: { Sid: string }) => s.Sid === "PassRolesToLambdaAndScheduler");
-      assert.deepEqual(passRole.Condition, { StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "scheduler.amazonaws.com"] } });
+      assert.deepEqual(passRole.Condition, {
+        StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "scheduler.amazonaws.com"] },
+      });
     });
 
     it("grant no service wildcard and no admin, and '*' only where IAM requires it", () => {
@@ -224,12 +259,17 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
         // Event source mappings (narrowed by function ARN) and DescribeParameters are the only "*" resources.
         assert.deepEqual(
           problems,
-          problems.filter((p) => /^statement (EventSourceMappings|ReadEventSourceMappings|DescribeParameters) applies to every resource/.test(p)),
+          problems.filter((p) =>
+            /^statement (EventSourceMappings|ReadEventSourceMappings|DescribeParameters) applies to every resource/.test(
+              p,
+            ),
+          ),
           name,
         );
         assert.ok(problems.length >= 1 && problems.length <= 2, `${name}: ${problems.join("; ")}`);
         for (const statement of document.Statement) {
-          for (const action of statement.Action) assert.doesNotMatch(action, /^(\*|[a-z0-9-]+:\*)$/, `${name} ${statement.Sid}`);
+          for (const action of statement.Action)
+            assert.doesNotMatch(action, /^(\*|[a-z0-9-]+:\*)$/, `${name} ${statement.Sid}`);
         }
       }
     });
@@ -253,6 +293,8 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
   });
 
   it("refuses a repository that is not owner/repo", async () => {
-    await assert.rejects(record({ repository: "cascading-etl" }), { message: 'cascading-etl-deployments:repository must be owner/repo (got "cascading-etl")' });
+    await assert.rejects(record({ repository: "cascading-etl" }), {
+      message: 'cascading-etl-deployments:repository must be owner/repo (got "cascading-etl")',
+    });
   });
 });

@@ -13,7 +13,19 @@ const file = path.join(REPO_ROOT, "Pulumi.localstack.yaml");
 const config = () => (parse(readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
 
 /** The endpoint key of each AWS service whose resources or calls the program makes. */
-const SERVICES = ["cloudwatch", "cloudwatchlogs", "dynamodb", "events", "iam", "lambda", "scheduler", "sns", "sqs", "ssm", "sts"];
+const SERVICES = [
+  "cloudwatch",
+  "cloudwatchlogs",
+  "dynamodb",
+  "events",
+  "iam",
+  "lambda",
+  "scheduler",
+  "sns",
+  "sqs",
+  "ssm",
+  "sts",
+];
 
 describe("LocalStack stack (Pulumi.localstack.yaml)", () => {
   it("points every service the program uses at http://localhost:4566, and nothing elsewhere", () => {
@@ -48,7 +60,9 @@ describe("LocalStack stack (Pulumi.localstack.yaml)", () => {
     });
 
     it("covers every AWS service of the resources the program registers", () => {
-      const services = new Set(run.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type.split(":")[1].split("/")[0]));
+      const services = new Set(
+        run.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type.split(":")[1].split("/")[0]),
+      );
       const endpointOf: Record<string, string> = {
         cloudwatch: "cloudwatch",
         dynamodb: "dynamodb",
@@ -59,7 +73,8 @@ describe("LocalStack stack (Pulumi.localstack.yaml)", () => {
         sqs: "sqs",
         ssm: "ssm",
       };
-      for (const service of services) assert.ok(SERVICES.includes(endpointOf[service] ?? service), `no endpoint for ${service}`);
+      for (const service of services)
+        assert.ok(SERVICES.includes(endpointOf[service] ?? service), `no endpoint for ${service}`);
       assert.ok(services.has("dynamodb") && services.has("sqs") && services.has("lambda"));
     });
 

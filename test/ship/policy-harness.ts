@@ -3,9 +3,16 @@
  * documented way to unit-test policies, plus a conversion of the resources recorded
  * from the real program into the shape a stack policy receives.
  */
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+  PolicyResource,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 
-export const urnOf = (type: string, name: string, stack = "dev") => `urn:pulumi:${stack}::cascading-etl::${type}::${name}`;
+export const urnOf = (type: string, name: string, stack = "dev") =>
+  `urn:pulumi:${stack}::cascading-etl::${type}::${name}`;
 
 export interface FakeResource {
   type: string;
@@ -21,7 +28,9 @@ const notApplicable = (reason?: string): never => {
 };
 
 export function toPolicyResource(resource: FakeResource): PolicyResource {
-  const deps = Object.fromEntries(Object.entries(resource.deps ?? {}).map(([prop, list]) => [prop, list.map(toPolicyResource)]));
+  const deps = Object.fromEntries(
+    Object.entries(resource.deps ?? {}).map(([prop, list]) => [prop, list.map(toPolicyResource)]),
+  );
   return {
     type: resource.type,
     name: resource.name,
@@ -42,7 +51,11 @@ export function toPolicyResource(resource: FakeResource): PolicyResource {
 }
 
 /** Every message the policy reports for one resource. */
-export async function checkResource(policy: ResourceValidationPolicy, resource: FakeResource, config: object = {}): Promise<string[]> {
+export async function checkResource(
+  policy: ResourceValidationPolicy,
+  resource: FakeResource,
+  config: object = {},
+): Promise<string[]> {
   const messages: string[] = [];
   const args: ResourceValidationArgs = {
     type: resource.type,
@@ -64,8 +77,15 @@ export async function checkResource(policy: ResourceValidationPolicy, resource: 
 /** Every message (with the URN it names, if any) the policy reports for a stack. */
 export async function checkStack(policy: StackValidationPolicy, resources: PolicyResource[]): Promise<string[]> {
   const messages: string[] = [];
-  const args: StackValidationArgs = { resources, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable };
-  await policy.validateStack(args, (message, urn) => messages.push(urn ? `${message} [${urn.split("::").pop()}]` : message));
+  const args: StackValidationArgs = {
+    resources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable,
+  };
+  await policy.validateStack(args, (message, urn) =>
+    messages.push(urn ? `${message} [${urn.split("::").pop()}]` : message),
+  );
   return messages;
 }
 

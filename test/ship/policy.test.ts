@@ -28,7 +28,13 @@ const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1
 const queue = (name: string, extra: Record<string, unknown> = {}): FakeResource => ({
   type: "aws:sqs/queue:Queue",
   name,
-  props: { name, arn: arn("sqs", name), url: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/${name}`, sqsManagedSseEnabled: true, ...extra },
+  props: {
+    name,
+    arn: arn("sqs", name),
+    url: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/${name}`,
+    sqsManagedSseEnabled: true,
+    ...extra,
+  },
 });
 const queuePolicy = (q: FakeResource): FakeResource => ({
   type: "aws:sqs/queuePolicy:QueuePolicy",
@@ -40,10 +46,20 @@ const fn = (name: string, timeout: number): FakeResource => ({
   name,
   props: { name, arn: arn("lambda", `function:${name}`), timeout },
 });
-const mapping = (name: string, f: FakeResource, q: FakeResource, extra: Record<string, unknown> = {}): FakeResource => ({
+const mapping = (
+  name: string,
+  f: FakeResource,
+  q: FakeResource,
+  extra: Record<string, unknown> = {},
+): FakeResource => ({
   type: "aws:lambda/eventSourceMapping:EventSourceMapping",
   name,
-  props: { functionName: f.props.arn, eventSourceArn: q.props.arn, functionResponseTypes: ["ReportBatchItemFailures"], ...extra },
+  props: {
+    functionName: f.props.arn,
+    eventSourceArn: q.props.arn,
+    functionResponseTypes: ["ReportBatchItemFailures"],
+    ...extra,
+  },
 });
 const alarm = (f: FakeResource, metricName: string): FakeResource => ({
   type: "aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -54,7 +70,13 @@ const table = (name: string, stack: string, extra: Record<string, unknown> = {})
   type: "aws:dynamodb/table:Table",
   name,
   stack,
-  props: { name, billingMode: "PAY_PER_REQUEST", pointInTimeRecovery: { enabled: true }, deletionProtectionEnabled: true, ...extra },
+  props: {
+    name,
+    billingMode: "PAY_PER_REQUEST",
+    pointInTimeRecovery: { enabled: true },
+    deletionProtectionEnabled: true,
+    ...extra,
+  },
 });
 
 /** The shape of our stack: three collectors, two stage queues with DLQs, a scheduled first stage. */
@@ -91,7 +113,10 @@ function ourStack() {
       {
         type: "aws:scheduler/schedule:Schedule",
         name: "branches-schedule",
-        props: { scheduleExpression: "rate(1 hour)", target: { arn: branches.props.arn, deadLetterConfig: { arn: scheduleDlq.props.arn } } },
+        props: {
+          scheduleExpression: "rate(1 hour)",
+          target: { arn: branches.props.arn, deadLetterConfig: { arn: scheduleDlq.props.arn } },
+        },
       },
       ...functions.flatMap((f) => ["Errors", "Duration", "Throttles"].map((metric) => alarm(f, metric))),
       {
@@ -99,7 +124,11 @@ function ourStack() {
         name: "branches-policy",
         props: {
           policy: toJson(
-            collectorPolicy({ ...grants("branches"), targetQueueArn: employee.props.arn as string, failureQueueArn: scheduleDlq.props.arn as string }),
+            collectorPolicy({
+              ...grants("branches"),
+              targetQueueArn: employee.props.arn as string,
+              failureQueueArn: scheduleDlq.props.arn as string,
+            }),
           ),
         },
       },
@@ -142,7 +171,8 @@ describe("policy pack", () => {
   describe("passes on a stack shaped like ours", () => {
     for (const policy of resourcePolicies) {
       it(policy.name, async () => {
-        for (const resource of ourStack().resources) assert.deepEqual(await checkResource(policy, resource), [], `${resource.type} ${resource.name}`);
+        for (const resource of ourStack().resources)
+          assert.deepEqual(await checkResource(policy, resource), [], `${resource.type} ${resource.name}`);
       });
     }
     for (const policy of stackPolicies) {
@@ -164,7 +194,11 @@ describe("policy pack", () => {
       ]);
     });
     it("fires on AdministratorAccess in a role's managedPolicyArns", async () => {
-      const role: FakeResource = { type: "aws:iam/role:Role", name: "r", props: { managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] } };
+      const role: FakeResource = {
+        type: "aws:iam/role:Role",
+        name: "r",
+        props: { managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] },
+      };
       assert.deepEqual(await checkResource(noFullAccessManagedPolicies, role), [
         "managed policy arn:aws:iam::aws:policy/AdministratorAccess grants a whole service or more; grant the exact actions on the exact resources instead",
       ]);
@@ -183,8 +217,16 @@ describe("policy pack", () => {
         { Sid: "S", Effect: "Allow", Action: ["dynamodb:*"], Resource: [arn("dynamodb", "table/t")] },
         ['statement S allows the wildcard action "dynamodb:*"'],
       ],
-      ["a bare wildcard as a string", { Effect: "Allow", Action: "*", Resource: arn("sqs", "q") }, ['statement 0 allows the wildcard action "*"']],
-      ["a * resource", { Sid: "S", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "*" }, ['statement S applies to every resource ("*")']],
+      [
+        "a bare wildcard as a string",
+        { Effect: "Allow", Action: "*", Resource: arn("sqs", "q") },
+        ['statement 0 allows the wildcard action "*"'],
+      ],
+      [
+        "a * resource",
+        { Sid: "S", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: "*" },
+        ['statement S applies to every resource ("*")'],
+      ],
       [
         "NotAction",
         { Sid: "S", Effect: "Allow", NotAction: ["iam:*"], Resource: [arn("sqs", "q")] },
@@ -205,7 +247,14 @@ describe("policy pack", () => {
       const role: FakeResource = {
         type: "aws:iam/role:Role",
         name: "r",
-        props: { inlinePolicies: [{ name: "i", policy: JSON.stringify({ Statement: { Sid: "I", Effect: "Allow", Action: "s3:*", Resource: "*" } }) }] },
+        props: {
+          inlinePolicies: [
+            {
+              name: "i",
+              policy: JSON.stringify({ Statement: { Sid: "I", Effect: "Allow", Action: "s3:*", Resource: "*" } }),
+            },
+          ],
+        },
       };
       assert.deepEqual(await checkResource(noWildcardIam, role), [
         'statement I allows the wildcard action "s3:*"',
@@ -213,9 +262,18 @@ describe("policy pack", () => {
       ]);
     });
     it("allows the exceptions: PutMetricData narrowed by namespace, X-Ray uploads; and ignores Deny statements", async () => {
-      assert.deepEqual(Object.keys(STAR_RESOURCE_EXCEPTIONS), ["cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
+      assert.deepEqual(Object.keys(STAR_RESOURCE_EXCEPTIONS), [
+        "cloudwatch:PutMetricData",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+      ]);
       const ok = [
-        { Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"], Condition: { StringEquals: { "cloudwatch:namespace": "CascadingEtl" } } },
+        {
+          Effect: "Allow",
+          Action: ["cloudwatch:PutMetricData"],
+          Resource: ["*"],
+          Condition: { StringEquals: { "cloudwatch:namespace": "CascadingEtl" } },
+        },
         { Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
         { Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: "*" },
       ];
@@ -230,7 +288,13 @@ describe("policy pack", () => {
       ]);
     });
     it("accepts a KMS key instead of SSE-SQS", async () => {
-      assert.deepEqual(await checkResource(queuesEncrypted, queue("kms", { sqsManagedSseEnabled: undefined, kmsMasterKeyId: "alias/aws/sqs" })), []);
+      assert.deepEqual(
+        await checkResource(
+          queuesEncrypted,
+          queue("kms", { sqsManagedSseEnabled: undefined, kmsMasterKeyId: "alias/aws/sqs" }),
+        ),
+        [],
+      );
     });
   });
 
@@ -248,7 +312,14 @@ describe("policy pack", () => {
         props: {
           queueUrl: q.props.url,
           policy: JSON.stringify({
-            Statement: [{ Effect: "Allow", Principal: "*", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: "*",
+                Action: "sqs:*",
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
           }),
         },
       };
@@ -264,14 +335,21 @@ describe("policy pack", () => {
     });
     it("links a policy to its queue through the engine's dependencies when the URL is not known yet (preview)", async () => {
       const q = queue("new", { url: undefined });
-      const policy: FakeResource = { ...queuePolicy(q), props: { policy: toJson(tlsOnlyQueuePolicy(q.props.arn as string)) }, deps: { queueUrl: [q] } };
+      const policy: FakeResource = {
+        ...queuePolicy(q),
+        props: { policy: toJson(tlsOnlyQueuePolicy(q.props.arn as string)) },
+        deps: { queueUrl: [q] },
+      };
       assert.deepEqual(await checkStack(queuesTlsOnly, [q, policy].map(toPolicyResource)), []);
     });
   });
 
   describe(prodTablesProtected.name, () => {
     it("fires on a prod table without PITR and deletion protection, with both messages", async () => {
-      const bare = table("sales", "prod", { pointInTimeRecovery: { enabled: false }, deletionProtectionEnabled: undefined });
+      const bare = table("sales", "prod", {
+        pointInTimeRecovery: { enabled: false },
+        deletionProtectionEnabled: undefined,
+      });
       assert.deepEqual(await checkResource(prodTablesProtected, bare, { protectedStacks: ["prod"] }), [
         "table on stack prod has no point-in-time recovery: set pointInTimeRecovery.enabled",
         "table on stack prod has no deletion protection: set deletionProtectionEnabled",
@@ -283,7 +361,10 @@ describe("policy pack", () => {
       assert.equal((await checkResource(prodTablesProtected, bare, { protectedStacks: ["dev", "prod"] })).length, 2);
     });
     it("defaults to prod when the pack has no config", async () => {
-      assert.equal((await checkResource(prodTablesProtected, table("t", "prod", { deletionProtectionEnabled: false }))).length, 1);
+      assert.equal(
+        (await checkResource(prodTablesProtected, table("t", "prod", { deletionProtectionEnabled: false }))).length,
+        1,
+      );
     });
   });
 
@@ -303,14 +384,16 @@ describe("policy pack", () => {
     });
     it("applies SQS's default visibility (30 s) and Lambda's default timeout (3 s) when they are not set", async () => {
       const f = fn("f", 10);
-      assert.deepEqual(await checkStack(visibilityCoversRetries, [queue("q"), f, mapping("m", f, queue("q"))].map(toPolicyResource)), [
-        "queue q has a visibility timeout of 30 s, below 6 x f's timeout (10 s) + batching window (0 s) = 60 s [q]",
-      ]);
+      assert.deepEqual(
+        await checkStack(visibilityCoversRetries, [queue("q"), f, mapping("m", f, queue("q"))].map(toPolicyResource)),
+        ["queue q has a visibility timeout of 30 s, below 6 x f's timeout (10 s) + batching window (0 s) = 60 s [q]"],
+      );
       const untimed: FakeResource = { ...f, props: { name: "f", arn: f.props.arn } };
       const short = queue("q", { visibilityTimeoutSeconds: 17 });
-      assert.deepEqual(await checkStack(visibilityCoversRetries, [short, untimed, mapping("m", untimed, short)].map(toPolicyResource)), [
-        "queue q has a visibility timeout of 17 s, below 6 x f's timeout (3 s) + batching window (0 s) = 18 s [q]",
-      ]);
+      assert.deepEqual(
+        await checkStack(visibilityCoversRetries, [short, untimed, mapping("m", untimed, short)].map(toPolicyResource)),
+        ["queue q has a visibility timeout of 17 s, below 6 x f's timeout (3 s) + batching window (0 s) = 18 s [q]"],
+      );
     });
     it("links the mapping by dependencies when ARNs are unknown (preview)", async () => {
       const q = queue("q", { arn: undefined, visibilityTimeoutSeconds: 100 });
@@ -331,15 +414,27 @@ describe("policy pack", () => {
     const q = queue("q");
     const f = fn("f", 60);
     it("fires on an SQS mapping without ReportBatchItemFailures", async () => {
-      assert.deepEqual(await checkResource(reportBatchItemFailures, mapping("m", f, q, { functionResponseTypes: undefined })), [
-        'SQS event source mapping does not set functionResponseTypes: ["ReportBatchItemFailures"]',
-      ]);
+      assert.deepEqual(
+        await checkResource(reportBatchItemFailures, mapping("m", f, q, { functionResponseTypes: undefined })),
+        ['SQS event source mapping does not set functionResponseTypes: ["ReportBatchItemFailures"]'],
+      );
     });
     it("fires while the queue ARN is still unknown", async () => {
-      assert.equal((await checkResource(reportBatchItemFailures, mapping("m", f, q, { eventSourceArn: undefined, functionResponseTypes: [] }))).length, 1);
+      assert.equal(
+        (
+          await checkResource(
+            reportBatchItemFailures,
+            mapping("m", f, q, { eventSourceArn: undefined, functionResponseTypes: [] }),
+          )
+        ).length,
+        1,
+      );
     });
     it("leaves non-SQS sources alone", async () => {
-      const stream = mapping("m", f, q, { eventSourceArn: arn("dynamodb", "table/t/stream/2024"), functionResponseTypes: undefined });
+      const stream = mapping("m", f, q, {
+        eventSourceArn: arn("dynamodb", "table/t/stream/2024"),
+        functionResponseTypes: undefined,
+      });
       assert.deepEqual(await checkResource(reportBatchItemFailures, stream), []);
     });
   });
@@ -354,7 +449,9 @@ describe("policy pack", () => {
     });
     it("fires on the scheduled collector when its schedule has no dead-letter config", async () => {
       const { resources, branches } = ourStack();
-      const broken = resources.map((r) => (r.type === "aws:scheduler/schedule:Schedule" ? { ...r, props: { target: { arn: branches.props.arn } } } : r));
+      const broken = resources.map((r) =>
+        r.type === "aws:scheduler/schedule:Schedule" ? { ...r, props: { target: { arn: branches.props.arn } } } : r,
+      );
       assert.deepEqual(await checkStack(collectorsObservable, broken.map(toPolicyResource)), [
         "function branches has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [branches]",
       ]);
@@ -369,12 +466,18 @@ describe("policy pack", () => {
       const { resources } = ourStack();
       const broken = resources
         .filter((r) => r.name !== "sales-throttles")
-        .map((r) => (r.name === "sales-errors" ? { ...r, props: { ...r.props, dimensions: { FunctionName: "branches" } } } : r));
-      assert.deepEqual(await checkStack(collectorsObservable, broken.map(toPolicyResource)), ["function sales has no Errors, Throttles alarm [sales]"]);
+        .map((r) =>
+          r.name === "sales-errors" ? { ...r, props: { ...r.props, dimensions: { FunctionName: "branches" } } } : r,
+        );
+      assert.deepEqual(await checkStack(collectorsObservable, broken.map(toPolicyResource)), [
+        "function sales has no Errors, Throttles alarm [sales]",
+      ]);
     });
     it("accepts a source queue of another stack (split mode), whose redrive policy this stack cannot see", async () => {
       const f = fn("sales", 120);
-      const external = mapping("sales-source", f, queue("sale"), { eventSourceArn: arn("sqs", "sale-in-shared-stack") });
+      const external = mapping("sales-source", f, queue("sale"), {
+        eventSourceArn: arn("sqs", "sale-in-shared-stack"),
+      });
       const alarms = ["Errors", "Duration", "Throttles"].map((m) => alarm(f, m));
       assert.deepEqual(await checkStack(collectorsObservable, [f, external, ...alarms].map(toPolicyResource)), []);
     });
@@ -426,7 +529,11 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
         it(`${policy.name} passes on every resource`, async () => {
           for (const resource of run.resources.filter((r) => r.custom)) {
             const fake: FakeResource = { type: resource.type, name: resource.name, stack, props: resource.inputs };
-            assert.deepEqual(await checkResource(policy, fake, { protectedStacks: ["prod"] }), [], `${resource.type} ${resource.name}`);
+            assert.deepEqual(
+              await checkResource(policy, fake, { protectedStacks: ["prod"] }),
+              [],
+              `${resource.type} ${resource.name}`,
+            );
           }
         });
       }
@@ -444,7 +551,12 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
     before(async () => {
       runs.shared = await recordProgram({ stack: "shared" });
       const config = loadStackConfig("prod", {
-        overrides: { stackRole: "pipeline", sharedStack: sharedRef, pointInTimeRecovery: undefined, deletionProtection: undefined },
+        overrides: {
+          stackRole: "pipeline",
+          sharedStack: sharedRef,
+          pointInTimeRecovery: undefined,
+          deletionProtection: undefined,
+        },
       });
       runs.pipeline = await recordProgram({
         stack: "pipeline",
@@ -462,7 +574,11 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
           assert.ok(resources.length >= 20);
           for (const resource of resources) {
             assert.deepEqual(
-              await checkResource(policy, { type: resource.type, name: resource.name, stack, props: resource.inputs }, config),
+              await checkResource(
+                policy,
+                { type: resource.type, name: resource.name, stack, props: resource.inputs },
+                config,
+              ),
               [],
               `${resource.type} ${resource.name}`,
             );
@@ -471,7 +587,10 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
       }
       for (const policy of stackPolicies) {
         it(`${policy.name} passes on the ${stack} stack`, async () => {
-          assert.deepEqual(await checkStack(policy, runs[stack].resources.filter((r) => r.custom).map(fromRecorded)), []);
+          assert.deepEqual(
+            await checkStack(policy, runs[stack].resources.filter((r) => r.custom).map(fromRecorded)),
+            [],
+          );
         });
       }
     }
@@ -482,11 +601,18 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
       const messages = (
         await Promise.all(
           tables.map((t) =>
-            checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "shared", props: t.inputs }, { protectedStacks: ["prod", "shared"] }),
+            checkResource(
+              prodTablesProtected,
+              { type: t.type, name: t.name, stack: "shared", props: t.inputs },
+              { protectedStacks: ["prod", "shared"] },
+            ),
           ),
         )
       ).flat();
-      assert.deepEqual(messages, Array(4).fill("table on stack shared has no deletion protection: set deletionProtectionEnabled"));
+      assert.deepEqual(
+        messages,
+        Array(4).fill("table on stack shared has no deletion protection: set deletionProtectionEnabled"),
+      );
     });
   });
 
@@ -494,15 +620,26 @@ describe("policy pack on the real program (recorded offline under mocks)", () =>
     const run = await recordProgram({ stack: "prod", overrides: { pointInTimeRecovery: false } });
     const tables = run.resources.filter((r) => r.type === "aws:dynamodb/table:Table");
     const messages = (
-      await Promise.all(tables.map((t) => checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "prod", props: t.inputs })))
+      await Promise.all(
+        tables.map((t) =>
+          checkResource(prodTablesProtected, { type: t.type, name: t.name, stack: "prod", props: t.inputs }),
+        ),
+      )
     ).flat();
-    assert.deepEqual(messages, Array(4).fill("table on stack prod has no point-in-time recovery: set pointInTimeRecovery.enabled"));
+    assert.deepEqual(
+      messages,
+      Array(4).fill("table on stack prod has no point-in-time recovery: set pointInTimeRecovery.enabled"),
+    );
   });
 
   it("collector-dlq-and-alarms would fail if the program lost a collector's alarm", async () => {
     const run = await recordProgram({ stack: "dev" });
-    const resources = run.resources.filter((r) => r.custom && r.name !== "cascading-etl-monitoring-sales-throttles").map(fromRecorded);
+    const resources = run.resources
+      .filter((r) => r.custom && r.name !== "cascading-etl-monitoring-sales-throttles")
+      .map(fromRecorded);
     const sales = run.resources.find((r) => r.name === "cascading-etl-sales-function")!;
-    assert.deepEqual(await checkStack(collectorsObservable, resources), [`function ${sales.name} has no Throttles alarm [${sales.name}]`]);
+    assert.deepEqual(await checkStack(collectorsObservable, resources), [
+      `function ${sales.name} has no Throttles alarm [${sales.name}]`,
+    ]);
   });
 });

@@ -6,7 +6,12 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackOutputs, readStackOutputs, readStackOutputValues, StackOutputContractError } from "../../infra/contract";
+import {
+  parseStackOutputs,
+  readStackOutputs,
+  readStackOutputValues,
+  StackOutputContractError,
+} from "../../infra/contract";
 import { recordProgram } from "../../local/plan/record";
 import { loadStackConfig, REPO_ROOT } from "../../local/plan/stack-config";
 import { pipelineOutputs, sharedOutputs } from "./contract-fixtures";
@@ -17,7 +22,9 @@ const STACK = "acme/cascading-etl/prod";
 function withValue<T>(outputs: T, dotted: string, value: unknown): Record<string, unknown> {
   const copy = structuredClone(outputs) as Record<string, unknown>;
   const keys = dotted.split(".");
-  const parent = keys.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, copy);
+  const parent = keys
+    .slice(0, -1)
+    .reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, copy);
   const last = keys[keys.length - 1];
   if (value === undefined) delete parent[last];
   else parent[last] = value;
@@ -46,12 +53,19 @@ describe("stack output contract: parseStackOutputs", () => {
   });
 
   it("reads the shared part from a pipeline stack and ignores outputs outside the contract", () => {
-    assert.deepEqual(parseStackOutputs("shared", STACK, { ...pipelineOutputs(), dashboardUrl: "https://example.com" }), sharedOutputs());
+    assert.deepEqual(
+      parseStackOutputs("shared", STACK, { ...pipelineOutputs(), dashboardUrl: "https://example.com" }),
+      sharedOutputs(),
+    );
   });
 
   it("drops keys it does not know inside the contract's objects, so a producer can add outputs without breaking readers", () => {
     const extended = withValue(
-      withValue(pipelineOutputs(), "tables.sales.streamArn", "arn:aws:dynamodb:eu-central-1:123456789012:table/sales-1a2b3c4/stream/2024"),
+      withValue(
+        pipelineOutputs(),
+        "tables.sales.streamArn",
+        "arn:aws:dynamodb:eu-central-1:123456789012:table/sales-1a2b3c4/stream/2024",
+      ),
       "queues.schedule.depthAlarm",
       "on",
     );
@@ -60,23 +74,48 @@ describe("stack output contract: parseStackOutputs", () => {
   });
 
   const cases: [string, "shared" | "pipeline", Record<string, unknown>, string[]][] = [
-    ["a missing top-level output", "shared", withValue(sharedOutputs(), "tables", undefined), ["tables: missing output"]],
-    ["a missing nested output", "shared", withValue(sharedOutputs(), "tables.sales", undefined), ["tables.sales: missing output"]],
-    ["a missing leaf", "shared", withValue(sharedOutputs(), "queues.sale.dlqArn", undefined), ["queues.sale.dlqArn: missing output"]],
+    [
+      "a missing top-level output",
+      "shared",
+      withValue(sharedOutputs(), "tables", undefined),
+      ["tables: missing output"],
+    ],
+    [
+      "a missing nested output",
+      "shared",
+      withValue(sharedOutputs(), "tables.sales", undefined),
+      ["tables.sales: missing output"],
+    ],
+    [
+      "a missing leaf",
+      "shared",
+      withValue(sharedOutputs(), "queues.sale.dlqArn", undefined),
+      ["queues.sale.dlqArn: missing output"],
+    ],
     [
       "the pipeline part missing from a shared stack",
       "pipeline",
       sharedOutputs() as unknown as Record<string, unknown>,
       ["functions: missing output", "alarmTopicArn: missing output"],
     ],
-    ["a table ARN that is not an ARN", "shared", withValue(sharedOutputs(), "tables.sales.arn", "sales"), ["tables.sales.arn: must be an AWS ARN"]],
+    [
+      "a table ARN that is not an ARN",
+      "shared",
+      withValue(sharedOutputs(), "tables.sales.arn", "sales"),
+      ["tables.sales.arn: must be an AWS ARN"],
+    ],
     [
       "an ARN of the wrong account format",
       "pipeline",
       withValue(pipelineOutputs(), "alarmTopicArn", "arn:aws:sns:eu-central-1:acme:alarms"),
       ["alarmTopicArn: must be an AWS ARN"],
     ],
-    ["a queue URL that is not a URL", "shared", withValue(sharedOutputs(), "queues.sale.url", "sale"), ["queues.sale.url: Invalid URL"]],
+    [
+      "a queue URL that is not a URL",
+      "shared",
+      withValue(sharedOutputs(), "queues.sale.url", "sale"),
+      ["queues.sale.url: Invalid URL"],
+    ],
     [
       "a number where a role ARN belongs",
       "shared",
@@ -89,21 +128,36 @@ describe("stack output contract: parseStackOutputs", () => {
       withValue(sharedOutputs(), "tables", "branches"),
       ["tables: Invalid input: expected object, received string"],
     ],
-    ["null where an object belongs", "shared", withValue(sharedOutputs(), "tables", null), ["tables: Invalid input: expected object, received null"]],
+    [
+      "null where an object belongs",
+      "shared",
+      withValue(sharedOutputs(), "tables", null),
+      ["tables: Invalid input: expected object, received null"],
+    ],
     [
       "an empty table name",
       "shared",
       withValue(sharedOutputs(), "tables.sales.name", ""),
       ["tables.sales.name: Too small: expected string to have >=1 characters"],
     ],
-    ["the schedule DLQ missing", "shared", withValue(sharedOutputs(), "queues.schedule", undefined), ["queues.schedule: missing output"]],
+    [
+      "the schedule DLQ missing",
+      "shared",
+      withValue(sharedOutputs(), "queues.schedule", undefined),
+      ["queues.schedule: missing output"],
+    ],
     [
       "a schedule DLQ URL that is not a URL",
       "pipeline",
       withValue(pipelineOutputs(), "queues.schedule.url", "schedule-dlq"),
       ["queues.schedule.url: Invalid URL"],
     ],
-    ["the log groups missing", "shared", withValue(sharedOutputs(), "logGroups", undefined), ["logGroups: missing output"]],
+    [
+      "the log groups missing",
+      "shared",
+      withValue(sharedOutputs(), "logGroups", undefined),
+      ["logGroups: missing output"],
+    ],
     [
       "a log group name with a space",
       "shared",
@@ -141,7 +195,10 @@ describe("stack output contract: parseStackOutputs", () => {
 });
 
 /** Mocks in which every StackReference serves `outputs`; resolves what the callback returns. */
-async function withStackReference<T>(outputs: Record<string, unknown>, body: (ref: pulumi.StackReference) => pulumi.Output<T>): Promise<T> {
+async function withStackReference<T>(
+  outputs: Record<string, unknown>,
+  body: (ref: pulumi.StackReference) => pulumi.Output<T>,
+): Promise<T> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -166,11 +223,16 @@ async function withStackReference<T>(outputs: Record<string, unknown>, body: (re
 
 describe("stack output contract: readStackOutputs over a StackReference", () => {
   it("resolves the typed shared outputs of the referenced stack", async () => {
-    assert.deepEqual(await withStackReference(sharedOutputs(), (ref) => readStackOutputs(ref, "shared")), sharedOutputs());
+    assert.deepEqual(
+      await withStackReference(sharedOutputs(), (ref) => readStackOutputs(ref, "shared")),
+      sharedOutputs(),
+    );
   });
 
   it("resolves the typed pipeline outputs", async () => {
-    const sales = await withStackReference(pipelineOutputs(), (ref) => readStackOutputs(ref, "pipeline").apply((o) => o.functions.sales));
+    const sales = await withStackReference(pipelineOutputs(), (ref) =>
+      readStackOutputs(ref, "pipeline").apply((o) => o.functions.sales),
+    );
     assert.deepEqual(sales, pipelineOutputs().functions.sales);
   });
 
@@ -178,13 +240,16 @@ describe("stack output contract: readStackOutputs over a StackReference", () => 
     await assert.rejects(
       withStackReference(withValue(sharedOutputs(), "queues", undefined), (ref) => readStackOutputs(ref, "shared")),
       (error: unknown) =>
-        error instanceof StackOutputContractError && error.message === `stack ${STACK} does not export the expected outputs:\n  - queues: missing output`,
+        error instanceof StackOutputContractError &&
+        error.message === `stack ${STACK} does not export the expected outputs:\n  - queues: missing output`,
     );
   });
 
   it("fails naming a wrong-shaped output", async () => {
     await assert.rejects(
-      withStackReference(withValue(pipelineOutputs(), "functions.sales.arn", 7), (ref) => readStackOutputs(ref, "pipeline")),
+      withStackReference(withValue(pipelineOutputs(), "functions.sales.arn", 7), (ref) =>
+        readStackOutputs(ref, "pipeline"),
+      ),
       {
         name: "StackOutputContractError",
         problems: ["functions.sales.arn: Invalid input: expected string, received number"],
@@ -194,7 +259,8 @@ describe("stack output contract: readStackOutputs over a StackReference", () => 
 });
 
 describe("stack output contract: readStackOutputValues over a StackReference", () => {
-  const read = (outputs: Record<string, unknown>) => withStackReference(outputs, (ref) => pulumi.output(readStackOutputValues(ref, STACK, "shared")));
+  const read = (outputs: Record<string, unknown>) =>
+    withStackReference(outputs, (ref) => pulumi.output(readStackOutputValues(ref, STACK, "shared")));
 
   it("resolves the plain, typed shared outputs", async () => {
     assert.deepEqual(await read(pipelineOutputs()), sharedOutputs());
@@ -203,7 +269,10 @@ describe("stack output contract: readStackOutputValues over a StackReference", (
   it("rejects with StackOutputContractError, its message exactly as the reader wrote it", async () => {
     await assert.rejects(read(withValue(sharedOutputs(), "queues.schedule.arn", "schedule-dlq")), (error: unknown) => {
       assert.ok(error instanceof StackOutputContractError);
-      assert.equal(error.message, `stack ${STACK} does not export the expected outputs:\n  - queues.schedule.arn: must be an AWS ARN`);
+      assert.equal(
+        error.message,
+        `stack ${STACK} does not export the expected outputs:\n  - queues.schedule.arn: must be an AWS ARN`,
+      );
       assert.equal(error.stackName, STACK);
       return true;
     });
@@ -213,7 +282,12 @@ describe("stack output contract: readStackOutputValues over a StackReference", (
 describe("reporting consumer project (infra/consumers/reporting)", () => {
   const root = path.join(REPO_ROOT, "infra", "consumers", "reporting");
   const run = (outputs: Record<string, unknown>) =>
-    recordProgram({ stack: "prod", config: loadStackConfig("prod", { root }), entry: path.join(root, "index.ts"), stackReferences: { [STACK]: outputs } });
+    recordProgram({
+      stack: "prod",
+      config: loadStackConfig("prod", { root }),
+      entry: path.join(root, "index.ts"),
+      stackReferences: { [STACK]: outputs },
+    });
 
   it("grants read-only access to exactly the referenced sales table and exports its name and ARN", async () => {
     const program = await run(pipelineOutputs());
@@ -234,7 +308,13 @@ describe("reporting consumer project (infra/consumers/reporting)", () => {
         {
           Sid: "ReadSalesTable",
           Effect: "Allow",
-          Action: ["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"],
+          Action: [
+            "dynamodb:BatchGetItem",
+            "dynamodb:DescribeTable",
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:Scan",
+          ],
           Resource: [sales.arn, `${sales.arn}/index/*`],
         },
       ],
@@ -249,7 +329,10 @@ describe("reporting consumer project (infra/consumers/reporting)", () => {
   });
 
   it("fails with StackOutputContractError naming a missing output", async () => {
-    await assert.rejects(run(withValue(pipelineOutputs(), "tables", undefined)), { name: "StackOutputContractError", problems: ["tables: missing output"] });
+    await assert.rejects(run(withValue(pipelineOutputs(), "tables", undefined)), {
+      name: "StackOutputContractError",
+      problems: ["tables: missing output"],
+    });
   });
 
   it("fails with StackOutputContractError naming a wrong-shaped output", async () => {

@@ -119,7 +119,11 @@ jobs:
   describe("invariants", () => {
     it("no workflow holds or reads AWS access keys", () => {
       for (const file of files) {
-        assert.doesNotMatch(text(file), /aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}/, file);
+        assert.doesNotMatch(
+          text(file),
+          /aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}/,
+          file,
+        );
       }
     });
 
@@ -133,7 +137,11 @@ jobs:
           awsJobs += 1;
           assert.equal({ ...wf.permissions, ...job.permissions }["id-token"], "write", `${file} ${name}`);
           for (const step of aws) {
-            assert.deepEqual(Object.keys(step.with ?? {}).sort(), ["aws-region", "role-session-name", "role-to-assume"]);
+            assert.deepEqual(Object.keys(step.with ?? {}).sort(), [
+              "aws-region",
+              "role-session-name",
+              "role-to-assume",
+            ]);
             assert.match(String(step.with?.["role-to-assume"]), /^\$\{\{ vars\.AWS_(PREVIEW|DEPLOY)_ROLE_ARN \}\}$/);
           }
         }
@@ -155,7 +163,8 @@ jobs:
     it("every action is pinned to at least a major version", () => {
       for (const file of files) {
         for (const step of steps(workflow(file))) {
-          if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, `${file}: ${step.uses}`);
+          if (step.uses)
+            assert.match(step.uses, /^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, `${file}: ${step.uses}`);
         }
       }
     });

@@ -36,7 +36,10 @@ describe("backoff", () => {
 
     it("an HTTP-date in the future is the distance to it, to the second", () => {
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: 86_400 * 365 }), (s) => parseRetryAfter(new Date(NOW + s * 1000).toUTCString(), NOW) === s * 1000),
+        fc.property(
+          fc.integer({ min: 0, max: 86_400 * 365 }),
+          (s) => parseRetryAfter(new Date(NOW + s * 1000).toUTCString(), NOW) === s * 1000,
+        ),
         { numRuns: 200 },
       );
     });
@@ -98,7 +101,8 @@ describe("backoff", () => {
           fc.nat(40),
           fc.option(fc.nat(10_000_000), { nil: undefined }),
           fc.nat(60_000),
-          (attempt, ra, raCap) => retryDelay(attempt, ra, raCap, { baseMs: 100, capMs: 5_000 }, Math.random) <= Math.max(raCap, 5_000),
+          (attempt, ra, raCap) =>
+            retryDelay(attempt, ra, raCap, { baseMs: 100, capMs: 5_000 }, Math.random) <= Math.max(raCap, 5_000),
         ),
         { numRuns: 300 },
       );

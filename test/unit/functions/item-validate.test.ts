@@ -34,7 +34,10 @@ describe("items", () => {
   it("item size adds attribute names; a string item's size is exact", () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 50 })), (record) => {
-        const expected = Object.entries(record).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+        const expected = Object.entries(record).reduce(
+          (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+          0,
+        );
         return itemSize(toItem(record)) === expected;
       }),
       { numRuns: 200 },
@@ -95,14 +98,23 @@ describe("validateRecords", () => {
 
   it("never loses a record: each is accepted, rejected, or an identical repeat", () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ id: fc.constantFrom("E1", "E2", "E3"), name: fc.constantFrom("Jim", "", "Pam") }), { maxLength: 30 }), (raws) => {
-        const records = raws.map((r) => employee(r.id, { name: r.name }));
-        const { accepted, rejects } = validateRecords("salespersons", records, EmployeeRecord, attrs);
-        // Repeats are the records identical to the one accepted under their id, beyond the first.
-        const repeats = records.filter((r) => accepted.some((a) => a.sourceId === r.id && a.record.name === r.name)).length - accepted.length;
-        const firstWins = accepted.every((a) => records.find((r) => r.id === a.sourceId && r.name !== "")?.name === a.record.name);
-        return firstWins && accepted.length + rejects.length + repeats === records.length;
-      }),
+      fc.property(
+        fc.array(fc.record({ id: fc.constantFrom("E1", "E2", "E3"), name: fc.constantFrom("Jim", "", "Pam") }), {
+          maxLength: 30,
+        }),
+        (raws) => {
+          const records = raws.map((r) => employee(r.id, { name: r.name }));
+          const { accepted, rejects } = validateRecords("salespersons", records, EmployeeRecord, attrs);
+          // Repeats are the records identical to the one accepted under their id, beyond the first.
+          const repeats =
+            records.filter((r) => accepted.some((a) => a.sourceId === r.id && a.record.name === r.name)).length -
+            accepted.length;
+          const firstWins = accepted.every(
+            (a) => records.find((r) => r.id === a.sourceId && r.name !== "")?.name === a.record.name,
+          );
+          return firstWins && accepted.length + rejects.length + repeats === records.length;
+        },
+      ),
       { numRuns: 200 },
     );
   });

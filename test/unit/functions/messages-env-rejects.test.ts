@@ -2,7 +2,13 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { ENV, REJECTS_TTL_ATTRIBUTE, STAGE_ENVIRONMENT } from "../../../functions/lib/contract";
 import { loadStageConfig } from "../../../functions/lib/env";
-import { branchMessage, messageBytes, parseBranchMessage, parseSalespersonMessage, salespersonMessage } from "../../../functions/lib/messages";
+import {
+  branchMessage,
+  messageBytes,
+  parseBranchMessage,
+  parseSalespersonMessage,
+  salespersonMessage,
+} from "../../../functions/lib/messages";
 import { excerpt, rejectItem, rejectSourceId } from "../../../functions/lib/rejects";
 import { parseScheduleEvent } from "../../../functions/lib/collect";
 
@@ -18,7 +24,10 @@ describe("stage messages", () => {
         assert.deepEqual(parseSalespersonMessage(s.body), { runId, branchId, employeeId });
         assert.deepEqual(b.attributes, { runId: { DataType: "String", StringValue: runId } });
         assert.equal(s.id, employeeId);
-        assert.equal(messageBytes(b), Buffer.byteLength(b.body) + "runId".length + "String".length + Buffer.byteLength(runId));
+        assert.equal(
+          messageBytes(b),
+          Buffer.byteLength(b.body) + "runId".length + "String".length + Buffer.byteLength(runId),
+        );
       }),
       { numRuns: 200 },
     );
@@ -74,17 +83,30 @@ describe("loadStageConfig", () => {
       lookbackHours: 24,
       rejectsTtlDays: 30,
     });
-    const sales = loadStageConfig("sales", { ...full, [ENV.lookbackHours]: "6", [ENV.sourceTokenParameter]: "/etl/token", [ENV.rejectsTtlDays]: "3" });
-    assert.deepEqual([sales.targetQueueUrl, sales.lookbackHours, sales.sourceTokenParameter, sales.rejectsTtlDays], [undefined, 6, "/etl/token", 3]);
+    const sales = loadStageConfig("sales", {
+      ...full,
+      [ENV.lookbackHours]: "6",
+      [ENV.sourceTokenParameter]: "/etl/token",
+      [ENV.rejectsTtlDays]: "3",
+    });
+    assert.deepEqual(
+      [sales.targetQueueUrl, sales.lookbackHours, sales.sourceTokenParameter, sales.rejectsTtlDays],
+      [undefined, 6, "/etl/token", 3],
+    );
   });
 
   for (const stage of ["branches", "salespersons", "sales"] as const) {
-    const required = STAGE_ENVIRONMENT[stage].filter((k) => !["sourceTokenParameter", "lookbackHours", "rejectsTtlDays"].includes(k));
+    const required = STAGE_ENVIRONMENT[stage].filter(
+      (k) => !["sourceTokenParameter", "lookbackHours", "rejectsTtlDays"].includes(k),
+    );
     for (const key of required) {
       it(`${stage}: a missing ${ENV[key]} fails naming it`, () => {
         const env: Record<string, string> = { ...full };
         delete env[ENV[key]];
-        assert.throws(() => loadStageConfig(stage, env), { name: "EnvironmentError", message: `environment variable ${ENV[key]} is not set` });
+        assert.throws(() => loadStageConfig(stage, env), {
+          name: "EnvironmentError",
+          message: `environment variable ${ENV[key]} is not set`,
+        });
       });
     }
   }
@@ -97,7 +119,8 @@ describe("loadStageConfig", () => {
     [ENV.sourceBaseUrl, "ftp://source.example", /SOURCE_BASE_URL must be http/],
   ];
   for (const [name, value, pattern] of malformed) {
-    it(`${name}=${value} fails naming the variable`, () => assert.throws(() => loadStageConfig("sales", { ...full, [name]: value }), pattern));
+    it(`${name}=${value} fails naming the variable`, () =>
+      assert.throws(() => loadStageConfig("sales", { ...full, [name]: value }), pattern));
   }
 });
 
@@ -105,7 +128,13 @@ describe("rejects", () => {
   it("builds the item: keys, reason, run, bounded excerpt, TTL", () => {
     const now = new Date("2024-05-06T12:00:00.000Z");
     const item = rejectItem(
-      { stage: "sales", sourceId: "S1", reason: "SCHEMA_INVALID", detail: "amount: expected number", payload: { id: "S1", amount: "x" } },
+      {
+        stage: "sales",
+        sourceId: "S1",
+        reason: "SCHEMA_INVALID",
+        detail: "amount: expected number",
+        payload: { id: "S1", amount: "x" },
+      },
       "run-9",
       now,
       14,

@@ -16,7 +16,10 @@ describe("sample source data set", () => {
         fc.integer({ min: 1, max: 4 }),
         (seed, branches, employeesPerBranch, salesPerSalesperson) => {
           const scale = { branches, employeesPerBranch, salesPerSalesperson };
-          return JSON.stringify(generateDataset({ seed, scale, referenceTime: REF })) === JSON.stringify(generateDataset({ seed, scale, referenceTime: REF }));
+          return (
+            JSON.stringify(generateDataset({ seed, scale, referenceTime: REF })) ===
+            JSON.stringify(generateDataset({ seed, scale, referenceTime: REF }))
+          );
         },
       ),
       { numRuns: 30 },
@@ -57,7 +60,9 @@ describe("sample source data set", () => {
     assert.ok(invalid.includes("B001"));
     assert.ok(invalid.length > 10);
     assert.deepEqual(
-      [...generateDataset(opts).branches, ...generateDataset(opts).employees, ...generateDataset(opts).sales].filter((r) => !r.valid).map((r) => r.id),
+      [...generateDataset(opts).branches, ...generateDataset(opts).employees, ...generateDataset(opts).sales]
+        .filter((r) => !r.valid)
+        .map((r) => r.id),
       invalid,
     );
     assert.equal(BranchRecord.safeParse(d.branches[0].body).success, false);
@@ -66,6 +71,9 @@ describe("sample source data set", () => {
   });
 
   it("names branches past the list with a round number", () => {
-    assert.deepEqual([branchName(0), branchName(11), branchName(12), branchName(25)], ["Scranton", "Binghamton", "Scranton 2", "Stamford 3"]);
+    assert.deepEqual(
+      [branchName(0), branchName(11), branchName(12), branchName(25)],
+      ["Scranton", "Binghamton", "Scranton 2", "Stamford 3"],
+    );
   });
 });
