@@ -72,6 +72,23 @@ const collectorSpecs = Object.fromEntries(
   ]),
 ) as Record<`${StageName}MemoryMb` | `${StageName}TimeoutSeconds`, ConfigKeySpec>;
 
+// Pulumi project config has no object type (pulumi/pulumi sdk/go/common/workspace/project.json,
+// simpleConfigType: string, integer, boolean, array), so the adopted tables are one string key each.
+export const adoptTableKey = (stage: StageName) =>
+  `adopt${stage.charAt(0).toUpperCase()}${stage.slice(1)}Table` as `adopt${Capitalize<StageName>}Table`;
+
+const adoptSpecs = Object.fromEntries(
+  STAGES.map((stage) => [
+    adoptTableKey(stage),
+    {
+      type: "string",
+      default: "",
+      description: `Name of an existing ${stage} table to take over (e.g. one of the original CloudFormation stack); empty means this stack creates its own. Set all three or none.`,
+      split: "shared",
+    },
+  ]),
+) as Record<`adopt${Capitalize<StageName>}Table`, ConfigKeySpec>;
+
 /** Every project config key. Pulumi.yaml declares exactly these, with these types and defaults. */
 export const CONFIG_SPEC = {
   sourceApiUrl: {
@@ -230,6 +247,14 @@ export const CONFIG_SPEC = {
       "With stackRole shared: the name of the one pipeline stack this stack serves; the roles are scoped to that stack's log groups and source token parameter. Empty otherwise.",
     split: "shared",
   },
+  ...adoptSpecs,
+  adoptTablesPhase: {
+    type: "string",
+    default: "import",
+    description:
+      "With the adopt*Table keys: import (take the tables over exactly as they are) or secure (then turn on encryption with the AWS managed key, point-in-time recovery and deletion protection as configured, in place).",
+    split: "shared",
+  },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;
@@ -250,6 +275,25 @@ export const STACK_ROLES = ["all", "shared", "pipeline"] as const;
  */
 export type StackRole =
   { role: "all" } | { role: "shared"; pipelineStackName: string } | { role: "pipeline"; sharedStack: string };
+
+/**
+ * How adopted tables are handled: `import` gives them exactly the settings the original
+ * template gave them, so the import changes nothing; `secure` adds ours as in-place updates.
+ */
+export const ADOPT_PHASES = ["import", "secure"] as const;
+export type AdoptPhase = (typeof ADOPT_PHASES)[number];
+
+/** Existing stage tables this stack takes over instead of creating its own. */
+export interface AdoptedTables {
+  names: Record<StageName, string>;
+  phase: AdoptPhase;
+}
+
+/**
+ * DynamoDB's rule for table names: 3 to 255 characters of a-z, A-Z, 0-9, _, - and .
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html).
+ */
+export const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /** The validated, typed configuration the program is built from. */
 export interface PipelineConfig {
@@ -281,6 +325,8 @@ export interface PipelineConfig {
   scheduleMaxEventAgeSeconds: number;
   asyncMaxRetryAttempts: number;
   asyncMaxEventAgeSeconds: number;
+  /** Absent unless all three adopt*Table keys are set. */
+  adoptTables?: AdoptedTables;
 }
 
 /** Thrown once with every invalid key, before any resource is registered. */
@@ -471,6 +517,8 @@ export function parseConfig(
   const asyncMaxRetryAttempts = int("asyncMaxRetryAttempts", 0, 2);
   const asyncMaxEventAgeSeconds = int("asyncMaxEventAgeSeconds", 60, 21600);
 
+  const adoptTables = parseAdoptedTables(rawOf, fail);
+
   // The queue's visibility timeout is derived from its consumer's timeout (queues.ts);
   // a consumer too slow for SQS's 12-hour cap is a timeout problem, so name that key.
   for (const stage of ["salespersons", "sales"] as const) {
@@ -519,8 +567,45 @@ export function parseConfig(
       scheduleMaxEventAgeSeconds,
       asyncMaxRetryAttempts,
       asyncMaxEventAgeSeconds,
+      adoptTables,
     },
   };
+}
+
+/** Reads the adopt*Table keys (all three or none, each a valid and distinct table name) and their phase. */
+function parseAdoptedTables(
+  rawOf: (key: ConfigKey) => string | undefined,
+  fail: (key: string, allowed: string, got: unknown) => void,
+): AdoptedTables | undefined {
+  const names = Object.fromEntries(
+    STAGES.map((stage) => [stage, (rawOf(adoptTableKey(stage)) ?? "").trim()]),
+  ) as Record<StageName, string>;
+  const phase = (rawOf("adoptTablesPhase") ?? "").trim();
+  let valid = true;
+  if (!(ADOPT_PHASES as readonly string[]).includes(phase)) {
+    fail("adoptTablesPhase", `must be one of ${ADOPT_PHASES.join(", ")}`, phase);
+    valid = false;
+  }
+  const set = STAGES.filter((stage) => names[stage] !== "");
+  if (set.length === 0) return undefined;
+  for (const stage of STAGES) {
+    const name = names[stage];
+    if (name === "") {
+      fail(
+        adoptTableKey(stage),
+        `must be set too: adopt all three stage tables or none (set: ${set.map(adoptTableKey).join(", ")})`,
+        name,
+      );
+      valid = false;
+    } else if (!DYNAMODB_TABLE_NAME.test(name)) {
+      fail(adoptTableKey(stage), "must be a DynamoDB table name: 3 to 255 characters of a-z, A-Z, 0-9, _ - .", name);
+      valid = false;
+    } else if (STAGES.slice(0, STAGES.indexOf(stage)).some((other) => names[other] === name)) {
+      fail(adoptTableKey(stage), "must name a different table than the other adopt*Table keys", name);
+      valid = false;
+    }
+  }
+  return valid ? { names, phase: phase as AdoptPhase } : undefined;
 }
 
 /**

@@ -87,6 +87,7 @@ export function createPipeline(config: LoadedConfig): Pipeline {
   const tables = new Tables(`${config.project}-tables`, {
     pointInTimeRecovery: config.pointInTimeRecovery,
     deletionProtection: config.deletionProtection,
+    adopt: config.adoptTables,
   });
   const visibility = byKey(QUEUE_KINDS, (kind) =>
     visibilityTimeoutSeconds(config.collectors[CONSUMER_OF[kind]].timeoutSeconds, config.batchingWindowSeconds),

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { REJECTS_TTL_ATTRIBUTE, TABLE_KEYS, type TableKind } from "../functions/lib/contract";
+import type { AdoptedTables } from "./config";
 
 export const TABLE_KINDS = Object.keys(TABLE_KEYS) as TableKind[];
 
@@ -15,6 +16,11 @@ export interface TablesArgs {
    * @default false
    */
   readonly deletionProtection?: pulumi.Input<boolean>;
+  /**
+   * Existing stage tables to take over (imported, protected, under their own names) instead
+   * of creating new ones. The rejects table is always created here.
+   */
+  readonly adopt?: AdoptedTables;
 }
 
 export interface TableRef {
@@ -36,27 +42,14 @@ export class Tables extends pulumi.ComponentResource {
 
     const tables = {} as Record<TableKind, TableRef>;
     for (const kind of TABLE_KINDS) {
-      const keys: { hashKey: string; rangeKey?: string } = TABLE_KEYS[kind];
+      const adopted =
+        kind === "rejects" ? undefined : args.adopt && { name: args.adopt.names[kind], phase: args.adopt.phase };
       const table = new aws.dynamodb.Table(
         `${name}-${kind}`,
-        {
-          billingMode: "PAY_PER_REQUEST",
-          hashKey: keys.hashKey,
-          rangeKey: keys.rangeKey,
-          attributes: [keys.hashKey, ...(keys.rangeKey ? [keys.rangeKey] : [])].map((attribute) => ({
-            name: attribute,
-            type: "S",
-          })),
-          // Encryption at rest with the AWS owned key is always on; `enabled` switches to the
-          // AWS managed KMS key, whose use is logged in CloudTrail.
-          serverSideEncryption: { enabled: true },
-          streamEnabled: true,
-          streamViewType: "NEW_IMAGE",
-          pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? false },
-          deletionProtectionEnabled: args.deletionProtection ?? false,
-          ttl: kind === "rejects" ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined,
-        },
-        { parent: this },
+        tableArgs(kind, args, adopted),
+        // `import` may stay after the import: a table already in state under this ID is
+        // then managed like any other (pulumi/pulumi developer-docs/architecture/import.md).
+        adopted ? { parent: this, import: adopted.name, protect: true } : { parent: this },
       );
       tables[kind] = { name: table.name, arn: table.arn, streamArn: table.streamArn };
     }
@@ -64,4 +57,46 @@ export class Tables extends pulumi.ComponentResource {
 
     this.registerOutputs({ tables: this.tables });
   }
+}
+
+/**
+ * A table's inputs. Ours get every setting. An adopted table in the `import` phase gets
+ * exactly what the original CloudFormation template set (test/infra/fixtures/original-tables.yaml),
+ * because the engine fails an import whose inputs differ from the table as it is
+ * (pulumi/pulumi developer-docs/architecture/import.md, "`import` resource option"). That is
+ * empty here because the AWS provider (terraform-provider-aws internal/service/dynamodb/table.go)
+ * declares `server_side_encryption`, `point_in_time_recovery` and `ttl` Optional+Computed and
+ * clears a disabled-to-disabled SSE/PITR diff, and `deletion_protection_enabled` is an
+ * Optional bool whose zero value is the original's (off). In the `secure` phase the same
+ * three are added; none of them is ForceNew there (unlike `name`, `hash_key`, `range_key`),
+ * so they are updated in place (UpdateTable, UpdateContinuousBackups) and the data stays.
+ */
+function tableArgs(
+  kind: TableKind,
+  args: TablesArgs,
+  adopted: { name: string; phase: AdoptedTables["phase"] } | undefined,
+): aws.dynamodb.TableArgs {
+  const keys: { hashKey: string; rangeKey?: string } = TABLE_KEYS[kind];
+  const definition: aws.dynamodb.TableArgs = {
+    billingMode: "PAY_PER_REQUEST",
+    hashKey: keys.hashKey,
+    rangeKey: keys.rangeKey,
+    attributes: [keys.hashKey, ...(keys.rangeKey ? [keys.rangeKey] : [])].map((attribute) => ({
+      name: attribute,
+      type: "S",
+    })),
+    streamEnabled: true,
+    streamViewType: "NEW_IMAGE",
+  };
+  if (adopted?.phase === "import") return { ...definition, name: adopted.name };
+  return {
+    ...definition,
+    ...(adopted ? { name: adopted.name } : {}),
+    // Encryption at rest with the AWS owned key is always on; `enabled` switches to the
+    // AWS managed KMS key, whose use is logged in CloudTrail.
+    serverSideEncryption: { enabled: true },
+    pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? false },
+    deletionProtectionEnabled: args.deletionProtection ?? false,
+    ttl: kind === "rejects" ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined,
+  };
 }

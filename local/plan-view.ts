@@ -84,10 +84,13 @@ export function planTree(run: ProgramRun): string {
   const lines = [`${run.project} (stack ${run.stack}): ${run.resources.length} resources`];
   const walk = (parent: string | undefined, depth: number) => {
     for (const resource of children.get(parent) ?? []) {
-      const details = describeResource(resource);
-      lines.push(
-        `${"  ".repeat(depth)}${resource.custom ? "+" : "□"} ${resource.type}  ${resource.name}${details ? `  (${details})` : ""}`,
-      );
+      const { import: importId, protect } = resource.options;
+      const details = [importId && `import ${importId}`, protect && "protected", describeResource(resource)]
+        .filter(Boolean)
+        .join(", ");
+      // As in `pulumi preview`: "+" create, "=" import.
+      const symbol = importId ? "=" : resource.custom ? "+" : "□";
+      lines.push(`${"  ".repeat(depth)}${symbol} ${resource.type}  ${resource.name}${details ? `  (${details})` : ""}`);
       walk(resource.urn, depth + 1);
     }
   };
@@ -122,6 +125,7 @@ export async function planJson(run: ProgramRun): Promise<Record<string, unknown>
         name: resource.name,
         custom: resource.custom,
         parent: resource.parentUrn ?? null,
+        options: resource.options,
         inputs: await printable(resource.inputs),
       })),
     ),

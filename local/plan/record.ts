@@ -24,6 +24,8 @@ export interface RecordedResource {
   id?: string;
   /** URNs the engine would create first: explicit dependsOn and those of every input. */
   dependencies: string[];
+  /** The resource options the engine acts on beyond creating: adopt an existing resource, refuse to delete it. */
+  options: { import?: string; protect?: boolean };
 }
 
 export interface ProgramRun {
@@ -257,6 +259,15 @@ async function resolveDeep(value: unknown): Promise<unknown> {
   return value;
 }
 
+/** `import` and `protect` as sent to the engine; read requests carry neither. */
+function resourceOptionsOf(req: any): RecordedResource["options"] {
+  const options: RecordedResource["options"] = {};
+  const importId: unknown = typeof req.getImportid === "function" ? req.getImportid() : "";
+  if (typeof importId === "string" && importId !== "") options.import = importId;
+  if (typeof req.getProtect === "function" && req.getProtect() === true) options.protect = true;
+  return options;
+}
+
 // One program evaluation at a time: the Pulumi runtime's settings are process-wide.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -313,6 +324,7 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
         inputs: {},
         state: {},
         dependencies: typeof req.getDependenciesList === "function" ? [...req.getDependenciesList()] : [],
+        options: resourceOptionsOf(req),
       };
       resources.push(record);
       return current.run(record, () =>
