@@ -180,6 +180,42 @@ const INVALID: [string, Record<string, unknown>, string, string][] = [
     "60 to 21600",
   ],
   ["a misspelt key", { maxRecieveCount: 10 }, "cascading-etl:maxRecieveCount", "not a known key"],
+  [
+    "two of the three adopted tables",
+    { adoptBranchesTable: "branch-dev", adoptSalespersonsTable: "salesperson-dev" },
+    "cascading-etl:adoptSalesTable",
+    "adopt all three stage tables or none",
+  ],
+  [
+    "an adopted table name below DynamoDB's 3 characters",
+    { adoptBranchesTable: "br", adoptSalespersonsTable: "salesperson-dev", adoptSalesTable: "sale-dev" },
+    "cascading-etl:adoptBranchesTable",
+    "3 to 255 characters",
+  ],
+  [
+    "an adopted table name above DynamoDB's 255 characters",
+    { adoptBranchesTable: "branch-dev", adoptSalespersonsTable: "s".repeat(256), adoptSalesTable: "sale-dev" },
+    "cascading-etl:adoptSalespersonsTable",
+    "3 to 255 characters",
+  ],
+  [
+    "an adopted table name with a character DynamoDB refuses",
+    { adoptBranchesTable: "branch-dev", adoptSalespersonsTable: "salesperson-dev", adoptSalesTable: "sale/dev" },
+    "cascading-etl:adoptSalesTable",
+    "a-z, A-Z, 0-9, _ - .",
+  ],
+  [
+    "one table adopted for two stages",
+    { adoptBranchesTable: "branch-dev", adoptSalespersonsTable: "branch-dev", adoptSalesTable: "sale-dev" },
+    "cascading-etl:adoptSalespersonsTable",
+    "different table",
+  ],
+  [
+    "an adoption phase that is not one",
+    { adoptTablesPhase: "done" },
+    "cascading-etl:adoptTablesPhase",
+    "import, secure",
+  ],
 ];
 
 describe("infra: an invalid stack config fails the program before any resource", function () {
