@@ -83,7 +83,9 @@ const adoptSpecs = Object.fromEntries(
     {
       type: "string",
       default: "",
-      description: `Name of an existing ${stage} table to take over (e.g. one of the original CloudFormation stack); empty means this stack creates its own. Set all three or none.`,
+      description:
+        `Name of an existing ${stage} table to take over (e.g. one of the original CloudFormation stack); ` +
+        "empty means this stack creates its own. Set all three or none.",
       split: "shared",
     },
   ]),
@@ -252,7 +254,8 @@ export const CONFIG_SPEC = {
     type: "string",
     default: "import",
     description:
-      "With the adopt*Table keys: import (take the tables over exactly as they are) or secure (then turn on encryption with the AWS managed key, point-in-time recovery and deletion protection as configured, in place).",
+      "With the adopt*Table keys: import (take the tables over exactly as they are) or secure (then turn on " +
+      "encryption with the AWS managed key, point-in-time recovery and deletion protection as configured, in place).",
     split: "shared",
   },
 } as const satisfies Record<string, ConfigKeySpec>;

@@ -11,6 +11,8 @@ import YAML from "yaml";
 import { ENV, STAGES, type StageName } from "../../functions/lib/contract";
 import { adoptTableKey, parseConfig } from "../../infra/config";
 import { countByType, recordProgram, type ProgramRun, type RecordedResource } from "../../local/plan/record";
+import { prodTablesProtected } from "../../infra/policy/policies";
+import { checkResource } from "../ship/policy-harness";
 import { ofType, one, policyOf, T } from "./graph";
 
 const FIXTURE = path.join(__dirname, "fixtures", "original-tables.yaml");
@@ -209,6 +211,33 @@ describe("infra: a stack adopting the original tables", function () {
         .filter((r) => !(r.type === T.table && r.options.import !== undefined))
         .map((r) => ({ type: r.type, name: r.name, inputs: r.custom ? JSON.stringify(r.inputs) : undefined }));
     assert.deepEqual(others(runs.prodSecure), others(runs.prodImport));
+  });
+
+  it("meets the prod table policy in the secure phase; the import phase needs prod left out of it", async function () {
+    const violations = async (run: ProgramRun, protectedStacks: string[]) =>
+      (
+        await Promise.all(
+          ofType(run, T.table).map(async (t) =>
+            (
+              await checkResource(
+                prodTablesProtected,
+                { type: t.type, name: t.name, stack: "prod", props: t.inputs },
+                { protectedStacks },
+              )
+            ).map((message) => `${t.inputs.name ?? "rejects"}: ${message}`),
+          ),
+        )
+      ).flat();
+    assert.deepEqual(await violations(runs.prodSecure, ["prod"]), []);
+    assert.deepEqual(
+      await violations(runs.prodImport, ["prod"]),
+      ["branch-prod", "salesperson-prod", "sale-prod"].flatMap((name) => [
+        `${name}: table on stack prod has no point-in-time recovery: set pointInTimeRecovery.enabled`,
+        `${name}: table on stack prod has no deletion protection: set deletionProtectionEnabled`,
+      ]),
+    );
+    // docs/migrate-from-cloudformation.md runs the import step with this pack config.
+    assert.deepEqual(await violations(runs.prodImport, []), []);
   });
 
   it("a stack that adopts nothing imports nothing", function () {
