@@ -12,6 +12,7 @@ import { ENV, STAGES, type StageName } from "../../functions/lib/contract";
 import { adoptTableKey, parseConfig } from "../../infra/config";
 import { countByType, recordProgram, type ProgramRun, type RecordedResource } from "../../local/plan/record";
 import { prodTablesProtected } from "../../infra/policy/policies";
+import { planTree } from "../../local/plan-view";
 import { checkResource } from "../ship/policy-harness";
 import { ofType, one, policyOf, T } from "./graph";
 
@@ -238,6 +239,25 @@ describe("infra: a stack adopting the original tables", function () {
     );
     // docs/migrate-from-cloudformation.md runs the import step with this pack config.
     assert.deepEqual(await violations(runs.prodImport, []), []);
+  });
+
+  it("shows the imports in the offline plan as a preview does, with = and the table's name", function () {
+    const tableLines = (run: ProgramRun) =>
+      planTree(run)
+        .split("\n")
+        .filter((line) => line.includes(`${T.table}  cascading-etl-tables-`))
+        .map((line) => line.trim().replace(/\s+/g, " "));
+    const [rejects] = tableLines(runs.dev).filter((line) => line.includes("tables-rejects"));
+    assert.ok(rejects.startsWith("+ "), rejects);
+    assert.deepEqual(tableLines(runs.adopting), [
+      `= ${T.table} cascading-etl-tables-branches (import branch-dev, protected, key branch_id, PAY_PER_REQUEST, ` +
+        "stream NEW_IMAGE)",
+      `= ${T.table} cascading-etl-tables-salespersons (import salesperson-dev, protected, key employee_id+branch_id, ` +
+        "PAY_PER_REQUEST, stream NEW_IMAGE)",
+      `= ${T.table} cascading-etl-tables-sales (import sale-dev, protected, key sale_id+employee_id, ` +
+        "PAY_PER_REQUEST, stream NEW_IMAGE)",
+      rejects,
+    ]);
   });
 
   it("a stack that adopts nothing imports nothing", function () {
