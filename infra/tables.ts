@@ -32,7 +32,8 @@ export interface TableRef {
 /**
  * The three stage tables of the cascade and the rejects table (DESIGN.md §1, §3):
  * on-demand, encrypted, streaming new images so downstream consumers can follow
- * changes; rejects expire through DynamoDB TTL.
+ * changes; rejects expire through DynamoDB TTL. The stage tables may instead be existing
+ * ones taken over (`adopt`), e.g. those of the original CloudFormation pipeline.
  */
 export class Tables extends pulumi.ComponentResource {
   public readonly tables: Record<TableKind, TableRef>;
