@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 import { STAGES, type StageName } from "./lib/contract";
+import { STAGE_TABLE, stageOf, type StageTable } from "./lib/stages";
 
 /** Where bundles are written unless the caller says otherwise (git-ignored). */
 export const DEFAULT_BUNDLE_ROOT = path.resolve(__dirname, "..", ".build", "bundles");
@@ -14,7 +15,7 @@ export const DEFAULT_BUNDLE_ROOT = path.resolve(__dirname, "..", ".build", "bund
 export const BUNDLE_HANDLER = "index.handler";
 
 export interface Bundle {
-  stage: StageName;
+  stage: string;
   /** The directory to deploy as the function's code (index.js and index.js.map). */
   dir: string;
   /** The bundled file itself. */
@@ -25,8 +26,9 @@ export interface Bundle {
   mapBytes: number;
 }
 
-export function bundleEntry(stage: StageName): string {
-  return path.resolve(__dirname, stage, "handler.ts");
+/** The module exporting a stage's handler, as the stage table names it. */
+export function bundleEntry(stage: string, stages: StageTable = STAGE_TABLE): string {
+  return path.resolve(__dirname, stageOf(stages, stage).handler);
 }
 
 /**
@@ -40,11 +42,15 @@ function replaceFile(file: string, contents: Uint8Array): void {
 }
 
 /** Bundles one collector. Synchronous so the Pulumi program can call it while it builds its graph. */
-export function buildBundle(stage: StageName, root: string = DEFAULT_BUNDLE_ROOT): Bundle {
+export function buildBundle(
+  stage: string,
+  root: string = DEFAULT_BUNDLE_ROOT,
+  stages: StageTable = STAGE_TABLE,
+): Bundle {
   const dir = path.join(root, stage);
   const file = path.join(dir, "index.js");
   const result = buildSync({
-    entryPoints: [bundleEntry(stage)],
+    entryPoints: [bundleEntry(stage, stages)],
     outfile: file,
     bundle: true,
     minify: true,

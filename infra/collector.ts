@@ -1,15 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BUNDLE_HANDLER } from "../functions/bundle";
-import { STAGES, type StageName } from "../functions/lib/contract";
 import { LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "./config";
-import { assumeRolePolicy, schedulerPolicy, toJson } from "./policies";
+import { assumeRolePolicy, schedulerPolicy, toJson } from "./iam-documents";
 
 /** Lambda runtime and architecture of every collector (the bundle targets node22). */
 export const COLLECTOR_RUNTIME = "nodejs22.x";
 export const COLLECTOR_ARCHITECTURE = "arm64";
 
-/** Stage 1: started by EventBridge Scheduler, invoked asynchronously. */
+/** The scheduled stage: started by EventBridge Scheduler, invoked asynchronously. */
 export interface ScheduleTrigger {
   readonly kind: "schedule";
   /** `rate(...)` or `cron(...)`. */
@@ -30,7 +29,7 @@ export interface ScheduleTrigger {
   readonly accountId: pulumi.Input<string>;
 }
 
-/** Stages 2 and 3: an SQS event source mapping with partial batch responses. */
+/** Every other stage: an SQS event source mapping with partial batch responses. */
 export interface QueueTrigger {
   readonly kind: "queue";
   readonly queueArn: pulumi.Input<string>;
@@ -52,8 +51,8 @@ export interface QueueTrigger {
 }
 
 export interface CollectorArgs {
-  /** Which stage of the cascade this is. */
-  readonly stage: StageName;
+  /** Which stage of the cascade this is (a name from the stage table). */
+  readonly stage: string;
   /** The bundled code (see functions/bundle.ts). */
   readonly code: pulumi.Input<pulumi.asset.Archive>;
   /** The execution role, typically from the Iam component. */
@@ -82,7 +81,7 @@ export interface CollectorArgs {
 
 /**
  * One collector: the bundled function, its log group, and what starts it (a schedule
- * for stage 1, an SQS event source mapping for stages 2 and 3).
+ * for the first stage, an SQS event source mapping for the others).
  */
 export class Collector extends pulumi.ComponentResource {
   public readonly functionName: pulumi.Output<string>;
@@ -96,8 +95,8 @@ export class Collector extends pulumi.ComponentResource {
     const timeoutSeconds = args.timeoutSeconds ?? 60;
     const logRetentionDays = args.logRetentionDays ?? 30;
     const problems: string[] = [];
-    if (!(STAGES as readonly string[]).includes(args.stage))
-      problems.push(`stage must be one of ${STAGES.join(", ")} (got ${JSON.stringify(args.stage)})`);
+    if (typeof args.stage !== "string" || !/^[a-z][a-z0-9]*$/.test(args.stage))
+      problems.push(`stage must be a stage name of lower-case letters and digits (got ${JSON.stringify(args.stage)})`);
     if (!Number.isInteger(memoryMb) || memoryMb < LAMBDA_LIMITS.memoryMb.min || memoryMb > LAMBDA_LIMITS.memoryMb.max)
       problems.push(
         `memoryMb must be an integer from ${LAMBDA_LIMITS.memoryMb.min} to ${LAMBDA_LIMITS.memoryMb.max} (got ${memoryMb})`,

@@ -10,6 +10,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { REJECTS_TABLE, STAGES, type QueueKind } from "../functions/lib/contract";
+import { byKey, queueNames, STAGE_TABLE, stageNames, type StageTable } from "../functions/lib/stages";
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/, "must be an AWS ARN");
 const url = z.string().url();
@@ -23,25 +25,45 @@ const queue = z.object({ url, arn });
 /** A stage queue with its DLQ; its visibility lets a pipeline stack check it covers its consumer's timeout. */
 const stageQueue = queue.extend({ dlqUrl: url, dlqArn: arn, visibilityTimeoutSeconds: z.number().int().positive() });
 
-export const sharedOutputsSchema = z.object({
-  tables: z.object({ branches: namedArn, salespersons: namedArn, sales: namedArn, rejects: namedArn }),
-  /** `schedule` is the dead-letter queue of stage 1 (undeliverable schedule events and failed async invocations). */
-  queues: z.object({ employee: stageQueue, sale: stageQueue, schedule: queue }),
-  roles: z.object({ branches: arn, salespersons: arn, sales: arn }),
-  /** The log groups the roles may write to: a pipeline stack must create exactly these. */
-  logGroups: z.object({ branches: logGroupName, salespersons: logGroupName, sales: logGroupName }),
-});
+/**
+ * The shared contract of a cascade with these stages and queues: one table, role and log
+ * group per stage (and the rejects table), one queue with its DLQ per stage queue.
+ */
+function sharedSchemaOf<S extends string, Q extends string>(stages: readonly S[], queues: readonly Q[]) {
+  const perStage = <T extends z.ZodType>(schema: T) => z.object(byKey(stages, () => schema));
+  return z.object({
+    tables: z.object(byKey([...stages, REJECTS_TABLE] as (S | typeof REJECTS_TABLE)[], () => namedArn)),
+    /** `schedule` is the dead-letter queue of the scheduled stage (undeliverable schedule events and failed async invocations). */
+    queues: z.object({ ...byKey(queues, () => stageQueue), schedule: queue }),
+    roles: perStage(arn),
+    /** The log groups the roles may write to: a pipeline stack must create exactly these. */
+    logGroups: perStage(logGroupName),
+  });
+}
 
-export const pipelineOutputsSchema = sharedOutputsSchema.extend({
-  functions: z.object({ branches: namedArn, salespersons: namedArn, sales: namedArn }),
-  alarmTopicArn: arn,
-});
+function pipelineSchemaOf<S extends string, Q extends string>(stages: readonly S[], queues: readonly Q[]) {
+  return sharedSchemaOf(stages, queues).extend({
+    functions: z.object(byKey(stages, () => namedArn)),
+    alarmTopicArn: arn,
+  });
+}
+
+export const sharedOutputsSchema = sharedSchemaOf(STAGES, queueNames(STAGE_TABLE) as QueueKind[]);
+export const pipelineOutputsSchema = pipelineSchemaOf(STAGES, queueNames(STAGE_TABLE) as QueueKind[]);
+
+/** Both contracts of a stack built from `stages`; for the real table, the two schemas above. */
+export function outputSchemasOf(stages: StageTable): { shared: z.ZodObject; pipeline: z.ZodObject } {
+  return {
+    shared: sharedSchemaOf(stageNames(stages), queueNames(stages)),
+    pipeline: pipelineSchemaOf(stageNames(stages), queueNames(stages)),
+  };
+}
 
 export type SharedOutputs = z.infer<typeof sharedOutputsSchema>;
 export type PipelineOutputs = z.infer<typeof pipelineOutputsSchema>;
 export type OutputContract = "shared" | "pipeline";
 
-const schemas = { shared: sharedOutputsSchema, pipeline: pipelineOutputsSchema } as const;
+const schemas: Record<OutputContract, z.ZodObject> = { shared: sharedOutputsSchema, pipeline: pipelineOutputsSchema };
 type ContractOf<C extends OutputContract> = C extends "shared" ? SharedOutputs : PipelineOutputs;
 
 /** Thrown when a stack's outputs do not match the contract; says which output and why. */
@@ -64,8 +86,9 @@ export function parseStackOutputs<C extends OutputContract>(
   contract: C,
   stack: string,
   raw: Record<string, unknown>,
+  stages: StageTable = STAGE_TABLE,
 ): ContractOf<C> {
-  const schema = schemas[contract];
+  const schema = stages === STAGE_TABLE ? schemas[contract] : outputSchemasOf(stages)[contract];
   const keys = Object.keys(schema.shape) as string[];
   const picked: Record<string, unknown> = {};
   for (const key of keys) picked[key] = raw[key];
@@ -114,9 +137,10 @@ export async function readStackOutputValues<C extends OutputContract>(
   ref: pulumi.StackReference,
   stack: string,
   contract: C,
+  stages: StageTable = STAGE_TABLE,
 ): Promise<ContractOf<C>> {
   const keys = Object.keys(schemas[contract].shape);
   const details = await Promise.all(keys.map((key) => ref.getOutputDetails(key)));
   const raw = Object.fromEntries(keys.map((key, i) => [key, details[i].value ?? details[i].secretValue]));
-  return parseStackOutputs(contract, stack, raw);
+  return parseStackOutputs(contract, stack, raw, stages);
 }

@@ -1,17 +1,18 @@
 /**
- * Each collector's environment (DESIGN.md §3): exactly the variables
- * STAGE_ENVIRONMENT lists for its stage, plus Powertools' own. The token never
+ * Each collector's environment (DESIGN.md §3): exactly the variables the stage table
+ * gives its stage (`stageEnvironment`), plus Powertools' own. The token never
  * appears here, only the name of the parameter holding it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ENV, METRICS_NAMESPACE, STAGE_ENVIRONMENT, type EnvKey, type StageName } from "../functions/lib/contract";
+import { ENV, METRICS_NAMESPACE, type EnvKey } from "../functions/lib/contract";
+import { STAGE_TABLE, stageEnvironment, type StageTable } from "../functions/lib/stages";
 
 export type EnvironmentFacts = {
   readonly [K in EnvKey]?: pulumi.Input<string>;
 };
 
 /** Powertools settings every collector gets on top of its facts. */
-export function powertoolsEnvironment(project: string, stage: StageName): Record<string, string> {
+export function powertoolsEnvironment(project: string, stage: string): Record<string, string> {
   return {
     POWERTOOLS_SERVICE_NAME: `${project}-${stage}`,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -27,12 +28,13 @@ export function powertoolsEnvironment(project: string, stage: StageName): Record
  */
 export function collectorEnvironment(
   project: string,
-  stage: StageName,
+  stage: string,
   facts: EnvironmentFacts,
+  stages: StageTable = STAGE_TABLE,
 ): Record<string, pulumi.Input<string>> {
   const variables: Record<string, pulumi.Input<string>> = {};
   const missing: string[] = [];
-  for (const key of STAGE_ENVIRONMENT[stage]) {
+  for (const key of stageEnvironment(stages, stage)) {
     const value = facts[key];
     if (value === undefined) {
       if (key !== "sourceTokenParameter") missing.push(ENV[key]);

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STAGES, type StageName } from "../functions/lib/contract";
-import { assumeRolePolicy, collectorPolicy, toJson, type CollectorGrants } from "./policies";
+import { assumeRolePolicy, collectorPolicy, toJson, type CollectorGrants } from "./iam-documents";
 
 /** `CollectorGrants` whose ARNs may be plain, or resolved from resources or a stack reference. */
 export type CollectorGrantsInput = pulumi.Input<{
@@ -11,8 +10,8 @@ export type CollectorGrantsInput = pulumi.Input<{
 export interface IamArgs {
   /** The account the roles live in; trust policies only accept calls on its behalf. */
   readonly accountId: pulumi.Input<string>;
-  /** Exactly what each collector may touch. */
-  readonly collectors: Record<StageName, CollectorGrantsInput>;
+  /** Exactly what each collector may touch, by stage name: one role per entry. */
+  readonly collectors: Readonly<Record<string, CollectorGrantsInput>>;
 }
 
 /**
@@ -21,16 +20,18 @@ export interface IamArgs {
  * AWSLambdaBasicExecutionRole alone would allow writing to every log group.
  */
 export class Iam extends pulumi.ComponentResource {
-  public readonly roleArns: Record<StageName, pulumi.Output<string>>;
+  public readonly roleArns: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: IamArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before super() so a bad argument registers nothing.
-    const missing = STAGES.filter((stage) => args.collectors?.[stage] === undefined);
-    if (missing.length > 0) throw new Error(`Iam ${name}: collectors is missing ${missing.join(", ")}`);
+    const stages = Object.keys(args.collectors ?? {});
+    const missing = stages.filter((stage) => args.collectors[stage] === undefined);
+    if (stages.length === 0) throw new Error(`Iam ${name}: collectors names no stage`);
+    if (missing.length > 0) throw new Error(`Iam ${name}: collectors has no grants for ${missing.join(", ")}`);
     super("cascading-etl:index:Iam", name, args, opts);
 
-    const roleArns = {} as Record<StageName, pulumi.Output<string>>;
-    for (const stage of STAGES) {
+    const roleArns: Record<string, pulumi.Output<string>> = {};
+    for (const stage of stages) {
       const role = new aws.iam.Role(
         `${name}-${stage}`,
         {

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { STAGES, type StageName, type QueueKind } from "../functions/lib/contract";
 import { durationThresholdMs } from "./naming";
 
 /** Evaluation period of the count alarms: errors or throttles within five minutes. */
@@ -22,8 +21,12 @@ export interface MonitoredQueue {
 
 export interface MonitoringArgs {
   readonly region: pulumi.Input<string>;
-  readonly functions: Record<StageName, MonitoredFunction>;
-  readonly queues: Record<QueueKind, MonitoredQueue>;
+  /** Every collector, by stage name, in cascade order. */
+  readonly functions: Readonly<Record<string, MonitoredFunction>>;
+  /** Every stage queue, by queue name, in cascade order. */
+  readonly queues: Readonly<Record<string, MonitoredQueue>>;
+  /** The dashboard's heading: the cascade from schedule to last stage (`cascadeLine`). */
+  readonly cascade: string;
   /** The branches collector's dead-letter queue (schedule and async failures). */
   readonly scheduleDlqName: pulumi.Input<string>;
   /**
@@ -57,8 +60,8 @@ export class Monitoring extends pulumi.ComponentResource {
     const problems: string[] = [];
     if (!Number.isInteger(percent) || percent < 1 || percent > 100)
       problems.push(`durationAlarmPercent must be an integer from 1 to 100 (got ${percent})`);
-    for (const stage of STAGES) {
-      const timeout = args.functions?.[stage]?.timeoutSeconds;
+    for (const [stage, fn] of Object.entries(args.functions ?? {})) {
+      const timeout = fn?.timeoutSeconds;
       if (!Number.isInteger(timeout) || timeout <= 0)
         problems.push(`functions.${stage}.timeoutSeconds must be a positive integer (got ${timeout})`);
     }
@@ -82,8 +85,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const sqs = awsx.classic.sqs.metrics;
     const widgets: awsx.classic.cloudwatch.Widget[] = [];
 
-    for (const stage of STAGES) {
-      const fn = args.functions[stage];
+    for (const [stage, fn] of Object.entries(args.functions)) {
       const dimensions = { FunctionName: fn.name };
       const errors = lambda.errors({ dimensions, statistic: "Sum", period: COUNT_ALARM_PERIOD_SECONDS });
       const duration = lambda.duration({ dimensions, statistic: "Maximum", period: DURATION_ALARM_PERIOD_SECONDS });
@@ -143,7 +145,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     const dlqs: { label: string; name: pulumi.Input<string> }[] = [
       { label: "schedule", name: args.scheduleDlqName },
-      ...(Object.keys(args.queues) as QueueKind[]).map((kind) => ({ label: kind, name: args.queues[kind].dlqName })),
+      ...Object.keys(args.queues).map((kind) => ({ label: kind, name: args.queues[kind].dlqName })),
     ];
     for (const dlq of dlqs) {
       const depth = sqs.approximateNumberOfMessagesVisible({
@@ -165,7 +167,7 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     const queueAge = pulumi.output(args.queueAgeAlarmSeconds ?? 3600);
     const queueWidgets: awsx.classic.cloudwatch.Widget[] = [];
-    for (const kind of Object.keys(args.queues) as QueueKind[]) {
+    for (const kind of Object.keys(args.queues)) {
       const dimensions = { QueueName: args.queues[kind].name };
       const age = sqs.approximateAgeOfOldestMessage({
         dimensions,
@@ -218,7 +220,7 @@ export class Monitoring extends pulumi.ComponentResource {
         widgets: [
           new awsx.classic.cloudwatch.RowWidget(
             new awsx.classic.cloudwatch.TextWidget({
-              markdown: "# Cascade: schedule → branches → employee queue → salespersons → sale queue → sales",
+              markdown: `# Cascade: ${args.cascade}`,
               width: 24,
               height: 1,
             }),

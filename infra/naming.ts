@@ -2,10 +2,9 @@
  * Names, ARNs and thresholds derived from config: pure, so tests and a policy pack can
  * compute the same values the program does.
  */
-import type { StageName } from "../functions/lib/contract";
 
 /** Log groups are named by the program (not by Lambda) so the role can be scoped to them before the function exists. */
-export function logGroupName(project: string, stack: string, stage: StageName): string {
+export function logGroupName(project: string, stack: string, stage: string): string {
   return `/${project}/${stack}/${stage}`;
 }
 

@@ -9,16 +9,21 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildBundle } from "../functions/bundle";
+import { buildBundle, DEFAULT_BUNDLE_ROOT } from "../functions/bundle";
+import type { ScheduleEvent } from "../functions/lib/contract";
 import {
-  STAGE_SOURCE_QUEUE,
-  STAGES,
-  type QueueKind,
-  type ScheduleEvent,
-  type StageName,
-  type TableKind,
-} from "../functions/lib/contract";
-import { visibilityTimeoutSeconds, type LoadedConfig } from "./config";
+  byKey,
+  cascadeLine,
+  checkStageTable,
+  consumerOf,
+  queueNames,
+  sourceQueueOf,
+  STAGE_TABLE,
+  stageNames,
+  targetQueueOf,
+  type StageTable,
+} from "../functions/lib/stages";
+import { visibilityTimeoutSeconds, type CollectorSettings, type LoadedConfig } from "./config";
 import { readStackOutputValues, type PipelineOutputs, type SharedOutputs } from "./contract";
 import { Collector, type QueueTrigger, type ScheduleTrigger } from "./collector";
 import { collectorEnvironment } from "./environment";
@@ -33,11 +38,11 @@ import {
   tokenParameterName,
   type AccountContext,
 } from "./naming";
-import { stageGrants, type CollectorGrants } from "./policies";
-import { QUEUE_KINDS, Queues } from "./queues";
+import { stageGrants, type CollectorGrants } from "./iam-documents";
+import { Queues } from "./queues";
 import { SharedStackMismatchError, sharedStackProblems } from "./split";
 import { SourceToken } from "./source-token";
-import { TABLE_KINDS, Tables } from "./tables";
+import { tableKeysOf, Tables } from "./tables";
 
 /** Stack outputs, as Outputs of exactly the contract's shape. */
 export type SharedOutputValues = { [K in keyof SharedOutputs]: pulumi.Output<SharedOutputs[K]> };
@@ -52,51 +57,63 @@ interface QueueInputs {
   arn: pulumi.Input<string>;
 }
 
-/** What the collectors are wired to: this stack's own Tables, Queues and Iam, or a shared stack's. */
+/**
+ * What the collectors are wired to: this stack's own Tables, Queues and Iam, or a shared
+ * stack's. Keyed by the stage table's names: tables and roles by stage, queues by queue.
+ */
 interface SharedInputs {
-  tables: Record<TableKind, { name: pulumi.Input<string>; arn: pulumi.Input<string> }>;
-  queues: Record<QueueKind, QueueInputs & { dlq: QueueInputs; visibilityTimeoutSeconds: pulumi.Input<number> }>;
+  tables: Record<string, { name: pulumi.Input<string>; arn: pulumi.Input<string> }>;
+  queues: Record<string, QueueInputs & { dlq: QueueInputs; visibilityTimeoutSeconds: pulumi.Input<number> }>;
   scheduleDlq: QueueInputs;
-  roleArns: Record<StageName, pulumi.Input<string>>;
-  logGroups: Record<StageName, pulumi.Input<string>>;
+  roleArns: Record<string, pulumi.Input<string>>;
+  logGroups: Record<string, pulumi.Input<string>>;
 }
 
-/** Which collector consumes each stage queue; its timeout sizes the queue's visibility. */
-const CONSUMER_OF = { employee: "salespersons", sale: "sales" } as const satisfies Record<QueueKind, StageName>;
-
-/** A record with one entry per key. */
-function byKey<K extends string, V>(keys: readonly K[], value: (key: K) => V): Record<K, V> {
-  return Object.fromEntries(keys.map((key) => [key, value(key)])) as Record<K, V>;
+/** A stage's function settings from the config; a stage the config has none for is a programming error. */
+function collectorSettings(config: LoadedConfig, stage: string): CollectorSettings {
+  const settings = (config.collectors as Readonly<Record<string, CollectorSettings | undefined>>)[stage];
+  if (settings === undefined) throw new Error(`the stack's config has no collector settings for stage ${stage}`);
+  return settings;
 }
 
-/** Builds every resource of one stack from its validated config. */
-export function createPipeline(config: LoadedConfig): Pipeline {
+/**
+ * Builds every resource of one stack from its validated config, for the cascade `stages`
+ * describes: each resource per stage or per queue is made for each row of the table, so
+ * a table with one more stage yields exactly that stage's resources more.
+ */
+export function createPipeline(config: LoadedConfig, stages: StageTable = STAGE_TABLE): Pipeline {
+  checkStageTable(stages);
+  const names = stageNames(stages);
+  const queueKinds = queueNames(stages);
   const identity = aws.getCallerIdentityOutput();
   const account: pulumi.Output<AccountContext> = pulumi
     .all([identity.accountId, identity.arn])
     .apply(([accountId, arn]) => ({ accountId, partition: partitionOf(arn), region: config.region }));
 
   const role = config.stackRole;
-  if (role.role === "pipeline") return { role: "pipeline", outputs: createFromSharedStack(config, role.sharedStack) };
+  if (role.role === "pipeline")
+    return { role: "pipeline", outputs: createFromSharedStack(config, stages, role.sharedStack) };
 
   // The log groups and token parameter the roles are scoped to belong to the stack that
   // runs the collectors: this one, or the one pipeline stack a shared stack serves.
   const pipelineStack = role.role === "shared" ? role.pipelineStackName : config.stack;
-  const logGroups = byKey(STAGES, (stage) => logGroupName(config.project, pipelineStack, stage));
+  const logGroups = byKey(names, (stage) => logGroupName(config.project, pipelineStack, stage));
 
   const tables = new Tables(`${config.project}-tables`, {
+    keys: tableKeysOf(stages),
     pointInTimeRecovery: config.pointInTimeRecovery,
     deletionProtection: config.deletionProtection,
     adopt: config.adoptTables,
   });
-  const visibility = byKey(QUEUE_KINDS, (kind) =>
-    visibilityTimeoutSeconds(config.collectors[CONSUMER_OF[kind]].timeoutSeconds, config.batchingWindowSeconds),
+  // A queue's consumer's timeout sizes its visibility.
+  const visibility = byKey(queueKinds, (kind) =>
+    visibilityTimeoutSeconds(
+      collectorSettings(config, consumerOf(stages, kind)).timeoutSeconds,
+      config.batchingWindowSeconds,
+    ),
   );
   const queues = new Queues(`${config.project}-queues`, {
-    queues: {
-      employee: { visibilityTimeoutSeconds: visibility.employee },
-      sale: { visibilityTimeoutSeconds: visibility.sale },
-    },
+    queues: byKey(queueKinds, (kind) => ({ visibilityTimeoutSeconds: visibility[kind] })),
     maxReceiveCount: config.maxReceiveCount,
     retentionSeconds: config.queueRetentionSeconds,
     dlqRetentionSeconds: config.dlqRetentionSeconds,
@@ -114,24 +131,22 @@ export function createPipeline(config: LoadedConfig): Pipeline {
 
   const iam = new Iam(`${config.project}-iam`, {
     accountId: identity.accountId,
-    collectors: byKey(STAGES, (stage) =>
+    collectors: byKey(names, (stage) =>
       pulumi
         .all([
           account,
           tables.tables[stage].arn,
           tables.tables.rejects.arn,
-          queues.queues.employee.arn,
-          queues.queues.sale.arn,
+          byKey(queueKinds, (kind) => queues.queues[kind].arn),
           queues.scheduleDlq.arn,
           tokenParameterArn,
         ])
-        .apply(([ctx, table, rejectsTable, employeeQueue, saleQueue, scheduleDlq, tokenParameter]): CollectorGrants =>
-          stageGrants(stage, {
+        .apply(([ctx, table, rejectsTable, queueArns, scheduleDlq, tokenParameter]): CollectorGrants =>
+          stageGrants(stages, stage, {
             table,
             rejectsTable,
             logGroup: logGroupArn(ctx, logGroups[stage]),
-            employeeQueue,
-            saleQueue,
+            queues: queueArns,
             scheduleDlq,
             tokenParameter,
           }),
@@ -141,15 +156,21 @@ export function createPipeline(config: LoadedConfig): Pipeline {
 
   const inputs: SharedInputs = {
     tables: tables.tables,
-    queues: byKey(QUEUE_KINDS, (kind) => ({ ...queues.queues[kind], visibilityTimeoutSeconds: visibility[kind] })),
+    queues: byKey(queueKinds, (kind) => ({ ...queues.queues[kind], visibilityTimeoutSeconds: visibility[kind] })),
     scheduleDlq: queues.scheduleDlq,
     roleArns: iam.roleArns,
     logGroups,
   };
-  const shared = sharedOutputsOf(inputs);
+  const shared = sharedOutputsOf(stages, inputs);
   if (role.role === "shared") return { role: "shared", outputs: shared };
 
-  const { functions, alarmTopicArn } = createCollectors(config, inputs, identity.accountId, token?.parameterName);
+  const { functions, alarmTopicArn } = createCollectors(
+    config,
+    stages,
+    inputs,
+    identity.accountId,
+    token?.parameterName,
+  );
   return { role: "all", outputs: { ...shared, functions, alarmTopicArn } };
 }
 
@@ -170,29 +191,31 @@ function createSourceToken(config: LoadedConfig): SourceToken | undefined {
  * Resources are registered after an await, not inside an apply, so they show in
  * previews: a StackReference's outputs are known at preview time.
  */
-function createFromSharedStack(config: LoadedConfig, sharedStack: string): PipelineOutputValues {
+function createFromSharedStack(config: LoadedConfig, stages: StageTable, sharedStack: string): PipelineOutputValues {
   const ref = new pulumi.StackReference(`${config.project}-shared`, { name: sharedStack });
   const built = (async () => {
     const [shared, identity] = await Promise.all([
-      readStackOutputValues(ref, sharedStack, "shared"),
+      readStackOutputValues(ref, sharedStack, "shared", stages),
       aws.getCallerIdentity(),
     ]);
-    const problems = sharedStackProblems(shared, {
-      project: config.project,
-      stack: config.stack,
-      region: config.region,
-      accountId: identity.accountId,
-      timeoutSeconds: {
-        salespersons: config.collectors.salespersons.timeoutSeconds,
-        sales: config.collectors.sales.timeoutSeconds,
+    const problems = sharedStackProblems(
+      shared,
+      {
+        project: config.project,
+        stack: config.stack,
+        region: config.region,
+        accountId: identity.accountId,
+        timeoutSeconds: byKey(stageNames(stages), (stage) => collectorSettings(config, stage).timeoutSeconds),
+        batchingWindowSeconds: config.batchingWindowSeconds,
       },
-      batchingWindowSeconds: config.batchingWindowSeconds,
-    });
+      stages,
+    );
     if (problems.length > 0) throw new SharedStackMismatchError(sharedStack, problems);
     const token = createSourceToken(config);
     const { functions, alarmTopicArn } = createCollectors(
       config,
-      sharedInputsOf(shared),
+      stages,
+      sharedInputsOf(stages, shared),
       identity.accountId,
       token?.parameterName,
     );
@@ -211,7 +234,7 @@ function createFromSharedStack(config: LoadedConfig, sharedStack: string): Pipel
 }
 
 /** The collectors' wiring from a shared stack's outputs; queue names (for alarms) come from their ARNs. */
-function sharedInputsOf(shared: SharedOutputs): SharedInputs {
+function sharedInputsOf(stages: StageTable, shared: SharedOutputs): SharedInputs {
   const queue = (q: { url: string; arn: string }): QueueInputs => ({
     name: queueNameOfArn(q.arn),
     url: q.url,
@@ -219,8 +242,8 @@ function sharedInputsOf(shared: SharedOutputs): SharedInputs {
   });
   return {
     tables: shared.tables,
-    queues: byKey(QUEUE_KINDS, (kind) => {
-      const q = shared.queues[kind];
+    queues: byKey(queueNames(stages), (kind) => {
+      const q = (shared.queues as unknown as Record<string, SharedOutputs["queues"]["employee"]>)[kind];
       return {
         ...queue(q),
         dlq: queue({ url: q.dlqUrl, arn: q.dlqArn }),
@@ -233,8 +256,9 @@ function sharedInputsOf(shared: SharedOutputs): SharedInputs {
   };
 }
 
-function sharedOutputsOf(inputs: SharedInputs): SharedOutputValues {
-  const stageQueue = (kind: QueueKind) => {
+/** The shared outputs, shaped by the stage table; typed as the real table's contract. */
+function sharedOutputsOf(stages: StageTable, inputs: SharedInputs): SharedOutputValues {
+  const stageQueue = (kind: string) => {
     const q = inputs.queues[kind];
     return {
       url: q.url,
@@ -244,38 +268,40 @@ function sharedOutputsOf(inputs: SharedInputs): SharedOutputValues {
       visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
     };
   };
-  return {
+  const outputs = {
     tables: pulumi.output(
-      byKey(TABLE_KINDS, (kind) => ({ name: inputs.tables[kind].name, arn: inputs.tables[kind].arn })),
+      byKey(Object.keys(tableKeysOf(stages)), (kind) => ({
+        name: inputs.tables[kind].name,
+        arn: inputs.tables[kind].arn,
+      })),
     ),
     queues: pulumi.output({
-      employee: stageQueue("employee"),
-      sale: stageQueue("sale"),
+      ...byKey(queueNames(stages), stageQueue),
       schedule: { url: inputs.scheduleDlq.url, arn: inputs.scheduleDlq.arn },
     }),
     roles: pulumi.output(inputs.roleArns),
     logGroups: pulumi.output(inputs.logGroups),
   };
+  return outputs as unknown as SharedOutputValues;
 }
 
-/** The three collectors and the monitoring of the cascade, wired to `shared`. */
+/** One collector per stage and the monitoring of the cascade, wired to `shared`. */
 function createCollectors(
   config: LoadedConfig,
+  stages: StageTable,
   shared: SharedInputs,
   accountId: pulumi.Input<string>,
   tokenParameterName: pulumi.Input<string> | undefined,
 ): Pick<PipelineOutputValues, "functions" | "alarmTopicArn"> {
   const prefix = config.project;
   const scheduleEvent: ScheduleEvent = config.scheduleBranches.length > 0 ? { branches: config.scheduleBranches } : {};
-  const targetQueueUrl: Partial<Record<StageName, pulumi.Input<string>>> = {
-    branches: shared.queues.employee.url,
-    salespersons: shared.queues.sale.url,
-  };
 
-  const collectors = {} as Record<StageName, Collector>;
-  for (const stage of STAGES) {
+  const collectors: Record<string, Collector> = {};
+  for (const stage of stageNames(stages)) {
+    const sourceQueue = sourceQueueOf(stages, stage);
+    const targetQueue = targetQueueOf(stages, stage);
     const trigger: ScheduleTrigger | QueueTrigger =
-      stage === "branches"
+      sourceQueue === undefined
         ? {
             kind: "schedule",
             expression: config.schedule,
@@ -289,53 +315,60 @@ function createCollectors(
           }
         : {
             kind: "queue",
-            queueArn: shared.queues[STAGE_SOURCE_QUEUE[stage]].arn,
+            queueArn: shared.queues[sourceQueue].arn,
             batchSize: config.batchSize,
             batchingWindowSeconds: config.batchingWindowSeconds,
             maxConcurrency: config.maxConcurrency,
           };
+    const settings = collectorSettings(config, stage);
     collectors[stage] = new Collector(`${prefix}-${stage}`, {
       stage,
-      code: new pulumi.asset.FileArchive(buildBundle(stage).dir),
+      code: new pulumi.asset.FileArchive(buildBundle(stage, DEFAULT_BUNDLE_ROOT, stages).dir),
       roleArn: shared.roleArns[stage],
       logGroupName: shared.logGroups[stage],
       logRetentionDays: config.logRetentionDays,
-      memoryMb: config.collectors[stage].memoryMb,
-      timeoutSeconds: config.collectors[stage].timeoutSeconds,
-      environment: collectorEnvironment(config.project, stage, {
-        tableName: shared.tables[stage].name,
-        rejectsTableName: shared.tables.rejects.name,
-        targetQueueUrl: targetQueueUrl[stage],
-        sourceBaseUrl: config.sourceApiUrl,
-        sourceTokenParameter: tokenParameterName,
-        deployStage: config.stack,
-        lookbackHours: String(config.lookbackHours),
-        rejectsTtlDays: String(config.rejectsTtlDays),
-      }),
+      memoryMb: settings.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds,
+      environment: collectorEnvironment(
+        config.project,
+        stage,
+        {
+          tableName: shared.tables[stage].name,
+          rejectsTableName: shared.tables.rejects.name,
+          targetQueueUrl: targetQueue === undefined ? undefined : shared.queues[targetQueue].url,
+          sourceBaseUrl: config.sourceApiUrl,
+          sourceTokenParameter: tokenParameterName,
+          deployStage: config.stack,
+          lookbackHours: String(config.lookbackHours),
+          rejectsTtlDays: String(config.rejectsTtlDays),
+        },
+        stages,
+      ),
       trigger,
     });
   }
 
   const monitoring = new Monitoring(`${prefix}-monitoring`, {
     region: config.region,
-    functions: byKey(STAGES, (stage) => ({
+    cascade: cascadeLine(stages),
+    functions: byKey(stageNames(stages), (stage) => ({
       name: collectors[stage].functionName,
       timeoutSeconds: collectors[stage].timeoutSeconds,
     })),
-    queues: {
-      employee: { name: shared.queues.employee.name, dlqName: shared.queues.employee.dlq.name },
-      sale: { name: shared.queues.sale.name, dlqName: shared.queues.sale.dlq.name },
-    },
+    queues: byKey(queueNames(stages), (kind) => ({
+      name: shared.queues[kind].name,
+      dlqName: shared.queues[kind].dlq.name,
+    })),
     scheduleDlqName: shared.scheduleDlq.name,
     durationAlarmPercent: config.durationAlarmPercent,
     queueAgeAlarmSeconds: config.queueAgeAlarmSeconds,
     alarmEmail: config.alarmEmail,
   });
 
-  const fn = (stage: StageName) =>
+  const fn = (stage: string) =>
     pulumi.all([collectors[stage].functionName, collectors[stage].functionArn]).apply(([name, arn]) => ({ name, arn }));
   return {
-    functions: pulumi.output({ branches: fn("branches"), salespersons: fn("salespersons"), sales: fn("sales") }),
+    functions: pulumi.output(byKey(stageNames(stages), fn)) as unknown as PipelineOutputValues["functions"],
     alarmTopicArn: monitoring.alarmTopicArn,
   };
 }

@@ -1,10 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { QueueKind } from "../functions/lib/contract";
 import { MIN_MAX_RECEIVE_COUNT, SQS_LIMITS } from "./config";
-import { tlsOnlyQueuePolicy, toJson } from "./policies";
-
-export const QUEUE_KINDS = ["employee", "sale"] as const satisfies readonly QueueKind[];
+import { tlsOnlyQueuePolicy, toJson } from "./iam-documents";
 
 export interface QueueSettings {
   /** Visibility timeout in seconds: at least 6 × the consumer's timeout (see `visibilityTimeoutSeconds`). */
@@ -12,8 +9,8 @@ export interface QueueSettings {
 }
 
 export interface QueuesArgs {
-  /** Per stage queue: what its consumer needs. */
-  readonly queues: Record<QueueKind, QueueSettings>;
+  /** Per stage queue, by its name in the stage table (`queueNames`): what its consumer needs. */
+  readonly queues: Readonly<Record<string, QueueSettings>>;
   /**
    * Receives before a message moves to its DLQ.
    * @default 10
@@ -42,11 +39,10 @@ export interface StageQueueRef extends QueueRef {
 }
 
 /**
- * The employee and sale queues, each with its DLQ, and the dead-letter queue of the
- * scheduled stage. Every queue is encrypted and refuses non-TLS access.
+ * The stage queues, each with its DLQ, and the dead-letter queue of the scheduled stage. Every queue is encrypted and refuses non-TLS access.
  */
 export class Queues extends pulumi.ComponentResource {
-  public readonly queues: Record<QueueKind, StageQueueRef>;
+  public readonly queues: Record<string, StageQueueRef>;
   /** Where the branches collector's failed schedule deliveries and async invocations go. */
   public readonly scheduleDlq: QueueRef;
 
@@ -66,8 +62,8 @@ export class Queues extends pulumi.ComponentResource {
       problems.push(
         `dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`,
       );
-    for (const kind of QUEUE_KINDS) {
-      const visibility = args.queues[kind]?.visibilityTimeoutSeconds;
+    for (const [kind, settings] of Object.entries(args.queues ?? {})) {
+      const visibility = settings?.visibilityTimeoutSeconds;
       if (!Number.isInteger(visibility) || visibility < 0 || visibility > SQS_LIMITS.visibilityTimeoutMaxSeconds) {
         problems.push(
           `queues.${kind}.visibilityTimeoutSeconds must be an integer from 0 to ${SQS_LIMITS.visibilityTimeoutMaxSeconds} (got ${visibility})`,
@@ -77,8 +73,8 @@ export class Queues extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`Queues ${name}: ${problems.join("; ")}`);
     super("cascading-etl:index:Queues", name, args, opts);
 
-    const queues = {} as Record<QueueKind, StageQueueRef>;
-    for (const kind of QUEUE_KINDS) {
+    const queues: Record<string, StageQueueRef> = {};
+    for (const kind of Object.keys(args.queues)) {
       const dlq = this.queue(`${name}-${kind}-dlq`, { messageRetentionSeconds: dlqRetentionSeconds });
       const queue = this.queue(`${name}-${kind}`, {
         messageRetentionSeconds: retentionSeconds,

@@ -3,7 +3,7 @@
  * shape the output contract already validates. Pure, so each rule is tested without
  * Pulumi; the program applies it to the outputs read through the StackReference.
  */
-import { STAGES } from "../functions/lib/contract";
+import { consumerOf, queueNames, STAGE_TABLE, stageNames, type StageTable } from "../functions/lib/stages";
 import { visibilityTimeoutSeconds } from "./config";
 import type { SharedOutputs } from "./contract";
 import { arnLocation, logGroupName } from "./naming";
@@ -26,8 +26,8 @@ export interface PipelineStackFacts {
   stack: string;
   region: string;
   accountId: string;
-  /** Timeouts of the queue consumers and the batching window, from this stack's config. */
-  timeoutSeconds: { salespersons: number; sales: number };
+  /** Timeouts of the collectors by stage (those of the queue consumers are read) and the batching window, from this stack's config. */
+  timeoutSeconds: Readonly<Record<string, number>>;
   batchingWindowSeconds: number;
 }
 
@@ -49,7 +49,11 @@ function arnsOf(value: unknown, path: string[] = []): [string, string][] {
  * - each stage queue's visibility covers 6 x its consumer's timeout + the batching
  *   window here, or SQS hands a message to a second invocation while the first runs.
  */
-export function sharedStackProblems(shared: SharedOutputs, facts: PipelineStackFacts): string[] {
+export function sharedStackProblems(
+  shared: SharedOutputs,
+  facts: PipelineStackFacts,
+  stages: StageTable = STAGE_TABLE,
+): string[] {
   const problems: string[] = [];
   for (const [where, arn] of arnsOf(shared)) {
     const { region, accountId } = arnLocation(arn);
@@ -58,20 +62,19 @@ export function sharedStackProblems(shared: SharedOutputs, facts: PipelineStackF
     else if (region !== "" && region !== facts.region)
       problems.push(`${where}: is in ${region}, this stack deploys to ${facts.region} (aws:region)`);
   }
-  for (const stage of STAGES) {
+  const logGroups: Readonly<Record<string, string>> = shared.logGroups;
+  for (const stage of stageNames(stages)) {
     const expected = logGroupName(facts.project, facts.stack, stage);
-    const actual = shared.logGroups[stage];
+    const actual = logGroups[stage];
     if (actual !== expected)
       problems.push(
         `logGroups.${stage}: is ${actual}, this stack writes ${expected}: set ${facts.project}:pipelineStackName to ${facts.stack} on the shared stack`,
       );
   }
-  const consumers = [
-    ["employee", "salespersons"],
-    ["sale", "sales"],
-  ] as const;
-  for (const [kind, stage] of consumers) {
-    const visibility = shared.queues[kind].visibilityTimeoutSeconds;
+  const queues = shared.queues as unknown as Readonly<Record<string, { visibilityTimeoutSeconds: number }>>;
+  for (const kind of queueNames(stages)) {
+    const stage = consumerOf(stages, kind);
+    const visibility = queues[kind].visibilityTimeoutSeconds;
     const timeout = facts.timeoutSeconds[stage];
     const required = visibilityTimeoutSeconds(timeout, facts.batchingWindowSeconds);
     if (visibility < required) {

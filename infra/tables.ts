@@ -1,11 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { REJECTS_TTL_ATTRIBUTE, TABLE_KEYS, type TableKind } from "../functions/lib/contract";
+import { REJECTS_KEYS, REJECTS_TABLE, REJECTS_TTL_ATTRIBUTE } from "../functions/lib/contract";
+import { STAGE_TABLE, type KeySchema, type StageTable } from "../functions/lib/stages";
 import type { AdoptedTables } from "./config";
 
-export const TABLE_KINDS = Object.keys(TABLE_KEYS) as TableKind[];
+/** Every table of a stage table, each stage's and the rejects table, in that order. */
+export function tableKeysOf(stages: StageTable): Record<string, KeySchema> {
+  return { ...Object.fromEntries(stages.map((stage) => [stage.name, stage.table])), [REJECTS_TABLE]: REJECTS_KEYS };
+}
+
+export const TABLE_KINDS = Object.keys(tableKeysOf(STAGE_TABLE));
 
 export interface TablesArgs {
+  /**
+   * Every table to create with its key schema, by name: each stage's and the rejects table.
+   * @default tableKeysOf(STAGE_TABLE)
+   */
+  readonly keys?: Readonly<Record<string, KeySchema>>;
   /**
    * Point-in-time recovery on every table.
    * @default false
@@ -30,24 +41,26 @@ export interface TableRef {
 }
 
 /**
- * The three stage tables of the cascade and the rejects table (DESIGN.md §1, §3):
+ * One table per stage of the cascade and the rejects table (DESIGN.md §1, §3):
  * on-demand, encrypted, streaming new images so downstream consumers can follow
  * changes; rejects expire through DynamoDB TTL. The stage tables may instead be existing
  * ones taken over (`adopt`), e.g. those of the original CloudFormation pipeline.
  */
 export class Tables extends pulumi.ComponentResource {
-  public readonly tables: Record<TableKind, TableRef>;
+  public readonly tables: Record<string, TableRef>;
 
   constructor(name: string, args: TablesArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("cascading-etl:index:Tables", name, args, opts);
 
-    const tables = {} as Record<TableKind, TableRef>;
-    for (const kind of TABLE_KINDS) {
+    const tables: Record<string, TableRef> = {};
+    for (const [kind, keys] of Object.entries(args.keys ?? tableKeysOf(STAGE_TABLE))) {
+      // Only stage tables the adopt settings name are taken over; the rejects table is always ours.
+      const adoptedName = kind === REJECTS_TABLE ? undefined : (args.adopt?.names as Record<string, string>)?.[kind];
       const adopted =
-        kind === "rejects" ? undefined : args.adopt && { name: args.adopt.names[kind], phase: args.adopt.phase };
+        args.adopt && adoptedName !== undefined ? { name: adoptedName, phase: args.adopt.phase } : undefined;
       const table = new aws.dynamodb.Table(
         `${name}-${kind}`,
-        tableArgs(kind, args, adopted),
+        tableArgs(kind, keys, args, adopted),
         // `import` may stay after the import: a table already in state under this ID is
         // then managed like any other (pulumi/pulumi developer-docs/architecture/import.md).
         adopted ? { parent: this, import: adopted.name, protect: true } : { parent: this },
@@ -73,11 +86,11 @@ export class Tables extends pulumi.ComponentResource {
  * so they are updated in place (UpdateTable, UpdateContinuousBackups) and the data stays.
  */
 function tableArgs(
-  kind: TableKind,
+  kind: string,
+  keys: KeySchema,
   args: TablesArgs,
   adopted: { name: string; phase: AdoptedTables["phase"] } | undefined,
 ): aws.dynamodb.TableArgs {
-  const keys: { hashKey: string; rangeKey?: string } = TABLE_KEYS[kind];
   const definition: aws.dynamodb.TableArgs = {
     billingMode: "PAY_PER_REQUEST",
     hashKey: keys.hashKey,
@@ -98,6 +111,6 @@ function tableArgs(
     serverSideEncryption: { enabled: true },
     pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? false },
     deletionProtectionEnabled: args.deletionProtection ?? false,
-    ttl: kind === "rejects" ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined,
+    ttl: kind === REJECTS_TABLE ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined,
   };
 }

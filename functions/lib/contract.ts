@@ -4,18 +4,20 @@
  * to AWS: it is names and shapes only, so a rename is one edit and a type error
  * everywhere it matters.
  */
+import { byKey, STAGE_TABLE, stageEnvironment, type QueueKind, type StageKeys, type StageName } from "./stages";
 
-/** The three collectors, in cascade order. */
-export const STAGES = ["branches", "salespersons", "sales"] as const;
-export type StageName = (typeof STAGES)[number];
+/** The stage names, in cascade order, from the stage table (functions/lib/stages.ts). */
+export const STAGES = STAGE_TABLE.map((stage) => stage.name) as readonly StageName[];
+export type { StageName, QueueKind };
 
-/** The tables each stage writes, keyed as in the seed (DESIGN.md §1). */
+/** The rejects table, shared by every stage: its name among the tables (no stage may take it) and its keys. */
+export const REJECTS_TABLE = "rejects";
+export const REJECTS_KEYS = { hashKey: "stage", rangeKey: "source_id" } as const;
+/** The tables the stages write, keyed as in the seed (DESIGN.md §1), and the rejects table. */
 export const TABLE_KEYS = {
-  branches: { hashKey: "branch_id" },
-  salespersons: { hashKey: "employee_id", rangeKey: "branch_id" },
-  sales: { hashKey: "sale_id", rangeKey: "employee_id" },
-  rejects: { hashKey: "stage", rangeKey: "source_id" },
-} as const satisfies Record<StageName | "rejects", { hashKey: string; rangeKey?: string }>;
+  ...(Object.fromEntries(STAGE_TABLE.map((stage) => [stage.name, stage.table])) as StageKeys),
+  [REJECTS_TABLE]: REJECTS_KEYS,
+};
 export type TableKind = keyof typeof TABLE_KEYS;
 
 /** The TTL attribute of the rejects table (epoch seconds). */
@@ -25,7 +27,7 @@ export const CONTENT_HASH_ATTRIBUTE = "content_hash";
 
 /**
  * Environment variables, one per fact, read once at cold start. Which stage reads which
- * is in STAGE_ENVIRONMENT below; the Pulumi program sets exactly those.
+ * is derived from the stage table (`stageEnvironment`); the Pulumi program sets exactly those.
  */
 export const ENV = {
   /** The stage's own DynamoDB table. */
@@ -47,40 +49,10 @@ export const ENV = {
 } as const;
 export type EnvKey = keyof typeof ENV;
 
-/** The variables each stage's function is given (Powertools' own come on top). */
-export const STAGE_ENVIRONMENT: Record<StageName, readonly EnvKey[]> = {
-  branches: [
-    "tableName",
-    "rejectsTableName",
-    "targetQueueUrl",
-    "sourceBaseUrl",
-    "sourceTokenParameter",
-    "deployStage",
-    "rejectsTtlDays",
-  ],
-  salespersons: [
-    "tableName",
-    "rejectsTableName",
-    "targetQueueUrl",
-    "sourceBaseUrl",
-    "sourceTokenParameter",
-    "deployStage",
-    "rejectsTtlDays",
-  ],
-  sales: [
-    "tableName",
-    "rejectsTableName",
-    "sourceBaseUrl",
-    "sourceTokenParameter",
-    "deployStage",
-    "lookbackHours",
-    "rejectsTtlDays",
-  ],
-};
-
-/** The queue that feeds each SQS-triggered stage, by the name the infra gives it. */
-export const STAGE_SOURCE_QUEUE = { salespersons: "employee", sales: "sale" } as const;
-export type QueueKind = (typeof STAGE_SOURCE_QUEUE)[keyof typeof STAGE_SOURCE_QUEUE];
+/** The variables each stage's function is given (Powertools' own come on top), from the stage table. */
+export const STAGE_ENVIRONMENT: Record<StageName, readonly EnvKey[]> = byKey(STAGES, (stage) =>
+  stageEnvironment(STAGE_TABLE, stage),
+);
 
 /** Stage 2's input: one per branch. */
 export interface BranchMessage {

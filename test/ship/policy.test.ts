@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { collectorPolicy, tlsOnlyQueuePolicy, toJson } from "../../infra/policies";
+import { collectorPolicy, tlsOnlyQueuePolicy, toJson } from "../../infra/iam-documents";
 import { STAR_RESOURCE_EXCEPTIONS, wildcardProblems } from "../../infra/policy/iam";
 import {
   collectorsObservable,

@@ -1,8 +1,9 @@
 import { strict as assert } from "node:assert";
 import { collectorEnvironment } from "../../infra/environment";
 import { durationThresholdMs, logGroupArn, logGroupName, partitionOf, tokenParameterName } from "../../infra/naming";
-import { collectorPolicy, stageGrants, tlsOnlyQueuePolicy, type CollectorGrants } from "../../infra/policies";
+import { collectorPolicy, stageGrants, tlsOnlyQueuePolicy, type CollectorGrants } from "../../infra/iam-documents";
 import { STAGES } from "../../functions/lib/contract";
+import { STAGE_TABLE } from "../../functions/lib/stages";
 
 const A = {
   table: "arn:aws:dynamodb:eu-west-1:111122223333:table/t",
@@ -67,13 +68,16 @@ describe("infra: policy builders (pure)", function () {
   ];
   for (const [stage, queues] of stages) {
     it(`stage grants: ${stage} reads and writes only its neighbours in the cascade`, function () {
-      assert.deepEqual(stageGrants(stage, A), {
-        tableArn: A.table,
-        rejectsTableArn: A.rejectsTable,
-        logGroupArn: A.logGroup,
-        tokenParameterArn: A.tokenParameter,
-        ...queues,
-      });
+      assert.deepEqual(
+        stageGrants(STAGE_TABLE, stage, { ...A, queues: { employee: A.employeeQueue, sale: A.saleQueue } }),
+        {
+          tableArn: A.table,
+          rejectsTableArn: A.rejectsTable,
+          logGroupArn: A.logGroup,
+          tokenParameterArn: A.tokenParameter,
+          ...queues,
+        },
+      );
     });
   }
 

@@ -2,7 +2,7 @@
  * IAM and resource policy documents as pure functions of ARNs, so the exact statements
  * are unit-tested without Pulumi and a policy pack can reuse the same rules.
  */
-import type { StageName } from "../functions/lib/contract";
+import { sourceQueueOf, stageOf, targetQueueOf, type StageTable } from "../functions/lib/stages";
 
 export interface PolicyStatement {
   Sid: string;
@@ -29,11 +29,11 @@ export interface CollectorGrants {
   tableArn: string;
   rejectsTableArn: string;
   logGroupArn: string;
-  /** The queue an SQS event source mapping reads for this collector (stages 2 and 3). */
+  /** The queue an SQS event source mapping reads for this collector (every stage but the scheduled one). */
   sourceQueueArn?: string;
-  /** The queue the collector fans out to (stages 1 and 2). */
+  /** The queue the collector fans out to (every stage but a leaf). */
   targetQueueArn?: string;
-  /** The on-failure destination of asynchronous invocations (stage 1). */
+  /** The on-failure destination of asynchronous invocations (the scheduled stage). */
   failureQueueArn?: string;
   /** The SSM SecureString holding the source token, when one is configured. */
   tokenParameterArn?: string;
@@ -143,31 +143,34 @@ export function toJson(policy: PolicyDocument): string {
   return JSON.stringify(policy);
 }
 
-/** Which grants each stage gets, from the facts of the cascade. */
+/**
+ * Which grants each stage gets, from the stage table: the queue that starts it, the queue
+ * it fans out to, and the schedule's failure queue for the scheduled stage.
+ */
 export function stageGrants(
-  stage: StageName,
+  stages: StageTable,
+  stage: string,
   arns: {
     table: string;
     rejectsTable: string;
     logGroup: string;
-    employeeQueue: string;
-    saleQueue: string;
+    /** Every stage queue's ARN, by queue name. */
+    queues: Readonly<Record<string, string>>;
     scheduleDlq: string;
     tokenParameter?: string;
   },
 ): CollectorGrants {
-  const base = {
+  const queueArn = (queue: string | undefined) => (queue === undefined ? undefined : arns.queues[queue]);
+  const grants: CollectorGrants = {
     tableArn: arns.table,
     rejectsTableArn: arns.rejectsTable,
     logGroupArn: arns.logGroup,
     tokenParameterArn: arns.tokenParameter,
   };
-  switch (stage) {
-    case "branches":
-      return { ...base, targetQueueArn: arns.employeeQueue, failureQueueArn: arns.scheduleDlq };
-    case "salespersons":
-      return { ...base, sourceQueueArn: arns.employeeQueue, targetQueueArn: arns.saleQueue };
-    case "sales":
-      return { ...base, sourceQueueArn: arns.saleQueue };
-  }
+  const source = queueArn(sourceQueueOf(stages, stage));
+  const target = queueArn(targetQueueOf(stages, stage));
+  if (source !== undefined) grants.sourceQueueArn = source;
+  if (target !== undefined) grants.targetQueueArn = target;
+  if (stageOf(stages, stage).trigger.kind === "schedule") grants.failureQueueArn = arns.scheduleDlq;
+  return grants;
 }
