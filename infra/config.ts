@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { STAGES, type StageName } from "../functions/lib/contract";
 import { ScheduleEventSchema } from "../functions/lib/schemas";
+import { consumerOf, queueNames, STAGE_TABLE, stageOf } from "../functions/lib/stages";
 
 export const PROJECT = "cascading-etl";
 
@@ -41,21 +42,18 @@ export const MIN_MAX_RECEIVE_COUNT = 5;
 const memoryKey = (stage: StageName) => `${stage}MemoryMb` as const;
 const timeoutKey = (stage: StageName) => `${stage}TimeoutSeconds` as const;
 
-const COLLECTOR_DEFAULTS: Record<StageName, { memoryMb: number; timeoutSeconds: number }> = {
-  branches: { memoryMb: 256, timeoutSeconds: 60 },
-  salespersons: { memoryMb: 256, timeoutSeconds: 60 },
-  sales: { memoryMb: 512, timeoutSeconds: 120 },
-};
+/** The stages whose timeout sizes a queue's visibility: every queue's consumer. */
+const QUEUE_CONSUMERS = queueNames(STAGE_TABLE).map((queue) => consumerOf(STAGE_TABLE, queue));
 
 // The consumers' timeouts also size their source queues' visibility, so in split mode
-// both stacks read those two; the branches collector reads no queue.
+// both stacks read those; the scheduled collector reads no queue.
 const collectorSpecs = Object.fromEntries(
   STAGES.flatMap((stage) => [
     [
       memoryKey(stage),
       {
         type: "integer",
-        default: COLLECTOR_DEFAULTS[stage].memoryMb,
+        default: stageOf(STAGE_TABLE, stage).defaults.memoryMb,
         description: `Memory of the ${stage} collector in MB (128-10240).`,
         split: "pipeline",
       },
@@ -64,9 +62,9 @@ const collectorSpecs = Object.fromEntries(
       timeoutKey(stage),
       {
         type: "integer",
-        default: COLLECTOR_DEFAULTS[stage].timeoutSeconds,
+        default: stageOf(STAGE_TABLE, stage).defaults.timeoutSeconds,
         description: `Timeout of the ${stage} collector in seconds (1-900).`,
-        ...(stage === "branches" ? { split: "pipeline" } : {}),
+        ...(QUEUE_CONSUMERS.includes(stage) ? {} : { split: "pipeline" }),
       },
     ],
   ]),
@@ -524,7 +522,7 @@ export function parseConfig(
 
   // The queue's visibility timeout is derived from its consumer's timeout (queues.ts);
   // a consumer too slow for SQS's 12-hour cap is a timeout problem, so name that key.
-  for (const stage of ["salespersons", "sales"] as const) {
+  for (const stage of QUEUE_CONSUMERS as StageName[]) {
     const timeout = collectors[stage].timeoutSeconds;
     if (
       Number.isFinite(timeout) &&

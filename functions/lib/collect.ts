@@ -22,7 +22,7 @@ import { rejectItem, rejectSourceId, type Reject } from "./rejects";
 import { BranchRecord, EmployeeRecord, SaleRecord, ScheduleEventSchema, describeIssues } from "./schemas";
 import type { SourceClient } from "./source-client";
 import type { TableWriter } from "./store";
-import { zeroCounts, type Counts } from "./telemetry";
+import { zeroCounts, type Counts } from "./counts";
 import { InvalidMessageError } from "./errors";
 
 export const SALESPERSON_OCCUPATION = "salesperson";
@@ -44,7 +44,8 @@ export interface CollectContext {
   logger: Logger;
 }
 
-export interface StageSummary extends Counts {
+/** What one collect call did: its counts and its rejects. */
+export interface CollectResult extends Counts {
   runId: string;
   rejects: Reject[];
 }
@@ -127,7 +128,7 @@ async function store<R>(
   accepted: Accepted<R>[],
   rejects: Reject[],
   messages: OutgoingMessage[],
-): Promise<StageSummary> {
+): Promise<CollectResult> {
   const { config } = deps;
   const now = deps.now?.() ?? new Date();
   const sourceIdOf = new Map<Item, Accepted<R>>();
@@ -184,7 +185,11 @@ export function parseScheduleEvent(event: unknown): string[] | undefined {
   return names && names.length > 0 ? [...new Set(names)] : undefined;
 }
 
-export async function collectBranches(deps: CollectorDeps, ctx: CollectContext, event: unknown): Promise<StageSummary> {
+export async function collectBranches(
+  deps: CollectorDeps,
+  ctx: CollectContext,
+  event: unknown,
+): Promise<CollectResult> {
   const names = parseScheduleEvent(event);
   const raw: unknown[] = [];
   if (names === undefined) raw.push(...(await deps.source.list("/branches", {}, ctx)));
@@ -208,7 +213,7 @@ export async function collectSalespersons(
   deps: CollectorDeps,
   ctx: CollectContext,
   message: BranchMessage,
-): Promise<StageSummary> {
+): Promise<CollectResult> {
   const raw = await deps.source.list("/employees", { branchID: message.branchId }, ctx);
   const { accepted, rejects } = validateRecords(
     "salespersons",
@@ -235,7 +240,7 @@ export async function collectSales(
   deps: CollectorDeps,
   ctx: CollectContext,
   message: SalespersonMessage,
-): Promise<StageSummary> {
+): Promise<CollectResult> {
   const now = deps.now?.() ?? new Date();
   const since = new Date(now.getTime() - deps.config.lookbackHours * 3_600_000);
   const raw = await deps.source.list("/sales", { salespersonsID: message.employeeId, since: since.toISOString() }, ctx);

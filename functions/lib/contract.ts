@@ -76,15 +76,16 @@ export interface ScheduleEvent {
 /**
  * Metrics every collector emits (CloudWatch EMF through Powertools, namespace from
  * POWERTOOLS_METRICS_NAMESPACE). The local runtime reads the same EMF lines from each
- * function's output to build its summary, as CloudWatch would.
+ * function's output to build its summary, as CloudWatch would. The one list of counts:
+ * functions/lib/counts.ts derives the rest from it, in this order.
  */
 export const METRICS = {
   fetched: "RecordsFetched",
   written: "RecordsWritten",
   unchanged: "RecordsUnchanged",
   rejected: "RecordsRejected",
-  sent: "MessagesSent",
   retried: "SourceRetries",
+  sent: "MessagesSent",
 } as const;
 export type MetricKey = keyof typeof METRICS;
 export const METRICS_NAMESPACE = "CascadingEtl";

@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { RUN_ID_ATTRIBUTE } from "./contract";
-import { collectBranches, collectSales, collectSalespersons, type CollectorDeps, type StageSummary } from "./collect";
+import { collectBranches, collectSales, collectSalespersons, type CollectorDeps, type CollectResult } from "./collect";
+import { pickCounts, type Counts } from "./counts";
 import { parseBranchMessage, parseSalespersonMessage } from "./messages";
 import type { Telemetry } from "./telemetry";
 
@@ -23,18 +24,13 @@ export interface HandlerDeps extends CollectorDeps {
   newRunId?: () => string;
 }
 
-export interface BranchesResult {
+/** What a scheduled run returns and logs: its run id and every count. */
+export interface BranchesResult extends Counts {
   runId: string;
-  fetched: number;
-  written: number;
-  unchanged: number;
-  rejected: number;
-  sent: number;
 }
 
-function summaryFields(summary: StageSummary): BranchesResult {
-  const { runId, fetched, written, unchanged, rejected, sent } = summary;
-  return { runId, fetched, written, unchanged, rejected, sent };
+function summaryFields(result: CollectResult): BranchesResult {
+  return { runId: result.runId, ...pickCounts(result) };
 }
 
 export function createBranchesHandler(
@@ -64,7 +60,7 @@ type RecordWork = (
   deps: CollectorDeps,
   record: SQSRecord,
   ctx: { deadline: number; logger: import("@aws-lambda-powertools/logger").Logger },
-) => Promise<StageSummary>;
+) => Promise<CollectResult>;
 
 /** The run id attribute, read before the body is parsed so even a poison message's logs can be followed. */
 function runIdOf(record: SQSRecord): string | undefined {

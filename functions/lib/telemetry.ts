@@ -6,15 +6,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRICS, METRICS_NAMESPACE, type MetricKey, type StageName } from "./contract";
+import { addCounts, COUNT_KEYS, zeroCounts, type Counts } from "./counts";
 
-export type Counts = Record<MetricKey, number>;
-
-export const zeroCounts = (): Counts => ({ fetched: 0, written: 0, unchanged: 0, rejected: 0, sent: 0, retried: 0 });
-
-export function addCounts(into: Counts, from: Partial<Counts>): Counts {
-  for (const key of Object.keys(METRICS) as MetricKey[]) into[key] += from[key] ?? 0;
-  return into;
-}
+export { addCounts, zeroCounts, type Counts };
 
 export class Telemetry {
   readonly logger: Logger;
@@ -49,8 +43,7 @@ export class Telemetry {
   flush(): Counts {
     const counts = this.counts;
     this.counts = zeroCounts();
-    for (const key of Object.keys(METRICS) as MetricKey[])
-      this.metrics.addMetric(METRICS[key], MetricUnit.Count, counts[key]);
+    for (const key of COUNT_KEYS) this.metrics.addMetric(METRICS[key], MetricUnit.Count, counts[key]);
     this.metrics.publishStoredMetrics();
     for (const listener of this.listeners) listener({ ...counts });
     return counts;

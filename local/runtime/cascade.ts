@@ -16,6 +16,7 @@ import { addTotals, parseEmfLine, type MetricTotals } from "./emf";
 import type { LocalFunction } from "./local-function";
 import type { LocalSchedule, ScheduleRun } from "./local-schedule";
 import { realise, type LocalQueue, type RealisedPipeline } from "./realise";
+import { countsFromMetrics } from "../../functions/lib/counts";
 import type { RunReport, StageSummary } from "./report";
 import { cascadeOf, topologyOf, type CascadeStep, type Topology } from "./topology";
 
@@ -64,20 +65,6 @@ export function faultMix(rate: number): FaultOptions {
     throttleRate: rate * 0.3,
     malformedRate: rate * 0.2,
     retryAfter: { form: "seconds", seconds: 1 },
-  };
-}
-
-function emptySummary(): StageSummary {
-  return {
-    invocations: 0,
-    errors: 0,
-    fetched: 0,
-    written: 0,
-    unchanged: 0,
-    rejected: 0,
-    retried: 0,
-    sent: 0,
-    inDlq: 0,
   };
 }
 
@@ -189,15 +176,9 @@ export class LocalCascade {
         const totals = this.metrics.get(stage.name) ?? {};
         const before = statsBefore.get(stage.name)!;
         const summary: StageSummary = {
-          ...emptySummary(),
           invocations: stage.fn.stats.invocations - before.invocations,
           errors: stage.fn.stats.errors - before.errors,
-          fetched: totals[METRICS.fetched] ?? 0,
-          written: totals[METRICS.written] ?? 0,
-          unchanged: totals[METRICS.unchanged] ?? 0,
-          rejected: totals[METRICS.rejected] ?? 0,
-          retried: totals[METRICS.retried] ?? 0,
-          sent: totals[METRICS.sent] ?? 0,
+          ...countsFromMetrics(totals),
           inDlq: census.deadLetterCounts[stage.name],
         };
         return [stage.name, summary];

@@ -3,16 +3,12 @@
  * the one-line JSON object scripts read. Pure formatting.
  */
 import { STAGES, type StageName } from "../../functions/lib/contract";
+import { COUNT_KEYS, type Counts } from "../../functions/lib/counts";
 
-export interface StageSummary {
+/** One stage's row of the summary: its invocations, the counts its functions published, its DLQ. */
+export interface StageSummary extends Counts {
   invocations: number;
   errors: number;
-  fetched: number;
-  written: number;
-  unchanged: number;
-  rejected: number;
-  retried: number;
-  sent: number;
   inDlq: number;
 }
 
@@ -42,12 +38,7 @@ export interface RunReport {
 const COLUMNS: Array<[keyof StageSummary, string]> = [
   ["invocations", "invocations"],
   ["errors", "errors"],
-  ["fetched", "fetched"],
-  ["written", "written"],
-  ["unchanged", "unchanged"],
-  ["rejected", "rejected"],
-  ["retried", "retried"],
-  ["sent", "sent"],
+  ...COUNT_KEYS.map((key): [keyof StageSummary, string] => [key, key]),
   ["inDlq", "in DLQ"],
 ];
 
