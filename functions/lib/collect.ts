@@ -19,7 +19,8 @@ import { contentHash } from "./hash";
 import { toItem, type Item, type Plain } from "./item";
 import { branchMessage, salespersonMessage, type OutgoingMessage } from "./messages";
 import { rejectItem, rejectSourceId, type Reject } from "./rejects";
-import { BranchRecord, EmployeeRecord, SaleRecord, ScheduleEventSchema, describeIssues } from "./schemas";
+import { ScheduleEventSchema, describeIssues } from "./schemas";
+import { STAGE } from "./stages";
 import type { SourceClient } from "./source-client";
 import type { TableWriter } from "./store";
 import { zeroCounts, type Counts } from "./counts";
@@ -192,9 +193,10 @@ export async function collectBranches(
 ): Promise<CollectResult> {
   const names = parseScheduleEvent(event);
   const raw: unknown[] = [];
-  if (names === undefined) raw.push(...(await deps.source.list("/branches", {}, ctx)));
-  else for (const name of names) raw.push(...(await deps.source.list("/branches", { branch: name }, ctx)));
-  const { accepted, rejects } = validateRecords("branches", raw, BranchRecord, (b) => ({
+  if (names === undefined) raw.push(...(await deps.source.list(STAGE.branches.source.path, {}, ctx)));
+  else
+    for (const name of names) raw.push(...(await deps.source.list(STAGE.branches.source.path, { branch: name }, ctx)));
+  const { accepted, rejects } = validateRecords("branches", raw, STAGE.branches.source.record, (b) => ({
     [TABLE_KEYS.branches.hashKey]: b.id,
     name: b.name,
     region: b.region,
@@ -214,11 +216,11 @@ export async function collectSalespersons(
   ctx: CollectContext,
   message: BranchMessage,
 ): Promise<CollectResult> {
-  const raw = await deps.source.list("/employees", { branchID: message.branchId }, ctx);
+  const raw = await deps.source.list(STAGE.salespersons.source.path, { branchID: message.branchId }, ctx);
   const { accepted, rejects } = validateRecords(
     "salespersons",
     raw,
-    EmployeeRecord,
+    STAGE.salespersons.source.record,
     (e) => ({
       [TABLE_KEYS.salespersons.hashKey]: e.id,
       [TABLE_KEYS.salespersons.rangeKey]: e.branchID,
@@ -243,11 +245,15 @@ export async function collectSales(
 ): Promise<CollectResult> {
   const now = deps.now?.() ?? new Date();
   const since = new Date(now.getTime() - deps.config.lookbackHours * 3_600_000);
-  const raw = await deps.source.list("/sales", { salespersonsID: message.employeeId, since: since.toISOString() }, ctx);
+  const raw = await deps.source.list(
+    STAGE.sales.source.path,
+    { salespersonsID: message.employeeId, since: since.toISOString() },
+    ctx,
+  );
   const { accepted, rejects } = validateRecords(
     "sales",
     raw,
-    SaleRecord,
+    STAGE.sales.source.record,
     (s) => ({
       [TABLE_KEYS.sales.hashKey]: s.id,
       [TABLE_KEYS.sales.rangeKey]: s.salespersonsID,

@@ -91,6 +91,11 @@ export type QueueKind = Extract<RealStage["trigger"], { kind: "queue" }>["queue"
 /** Each real stage's key schema, with its range key typed as present where it is. */
 export type StageKeys = { [S in RealStage as S["name"]]: S["table"] };
 
+/** The real table's rows by stage name, each with its exact types (its record schema's, for one). */
+export const STAGE = Object.fromEntries(STAGE_TABLE.map((stage) => [stage.name, stage])) as {
+  readonly [S in RealStage as S["name"]]: S;
+};
+
 /** The variables every stage's function is given (Powertools' own come on top). */
 export const STAGE_COMMON_ENVIRONMENT = [
   "tableName",

@@ -17,6 +17,7 @@ import type { LocalFunction } from "./local-function";
 import type { LocalSchedule, ScheduleRun } from "./local-schedule";
 import { realise, type LocalQueue, type RealisedPipeline } from "./realise";
 import { countsFromMetrics } from "../../functions/lib/counts";
+import { byKey } from "../../functions/lib/stages";
 import type { RunReport, StageSummary } from "./report";
 import { cascadeOf, topologyOf, type CascadeStep, type Topology } from "./topology";
 
@@ -327,13 +328,15 @@ export class LocalCascade {
       if (!table) throw new Error(`the plan has no ${kind} table`);
       return table.name;
     };
-    const ids = async (kind: "branches" | "salespersons" | "sales") =>
+    const ids = async (kind: StageName) =>
       (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map(
         (item) => item[TABLE_KEYS[kind].hashKey],
       );
+    const tables = byKey(STAGES, (): string[] => []);
+    for (const stage of STAGES) tables[stage] = await ids(stage);
     const rejects = await listRejects(this.aws.dynamodb, tableName("rejects"));
 
-    const deadLetterCounts = { branches: 0, salespersons: 0, sales: 0 } as Record<StageName, number>;
+    const deadLetterCounts = byKey(STAGES, () => 0);
     const deadLetters = { scheduledRuns: 0, branchIds: [] as string[], employeeIds: [] as string[] };
     for (const stage of this.stages) {
       if (!stage.deadLetterQueue) continue;
@@ -350,7 +353,7 @@ export class LocalCascade {
       }
     }
     return {
-      tables: { branches: await ids("branches"), salespersons: await ids("salespersons"), sales: await ids("sales") },
+      tables,
       rejects,
       deadLetters,
       deadLetterCounts,

@@ -5,13 +5,15 @@
  * its children listed, and nothing may be stored that the source did not serve. Pure: it
  * compares the source's truth with what a census of the tables and DLQs found.
  */
-import type { RejectReason, StageName } from "../../functions/lib/contract";
+import { STAGES, type RejectReason, type StageName } from "../../functions/lib/contract";
+import { byKey } from "../../functions/lib/stages";
 
-export interface ServedRecords {
-  /** Ids of valid records served, that belong in each table. */
-  branches: readonly string[];
-  salespersons: readonly string[];
-  sales: readonly string[];
+export type ServedRecords = {
+  /** Ids of valid records served, that belong in each stage's table. */
+  readonly [S in StageName]: readonly string[];
+} & ServedDetails;
+
+interface ServedDetails {
   /** Ids of schema-invalid records served, by the stage that pulled them. */
   invalid: Readonly<Record<StageName, readonly string[]>>;
   /** Parent of each employee (its branch) and of each sale (its salesperson). */
@@ -23,7 +25,7 @@ export interface ServedRecords {
 
 export interface Census {
   /** The source id of every item in each table; an id twice means a duplicate. */
-  tables: Record<"branches" | "salespersons" | "sales", readonly string[]>;
+  tables: Readonly<Record<StageName, readonly string[]>>;
   rejects: ReadonlyArray<{ stage: string; sourceId: string; reason: string }>;
   /** What this run put in the dead-letter queues: whole scheduled runs, branch and salesperson messages. */
   deadLetters: { scheduledRuns: number; branchIds: readonly string[]; employeeIds: readonly string[] };
@@ -66,11 +68,7 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
     if (examples.length < MAX_EXAMPLES) examples.push(text);
   };
 
-  const stored = {
-    branches: new Set(census.tables.branches),
-    salespersons: new Set(census.tables.salespersons),
-    sales: new Set(census.tables.sales),
-  };
+  const stored = byKey(STAGES, (stage) => new Set(census.tables[stage]));
   const rejectReason = new Map(census.rejects.map((reject) => [`${reject.stage}/${reject.sourceId}`, reject.reason]));
   const wholeRunDeadLettered = census.deadLetters.scheduledRuns > 0;
   const deadBranches = new Set(census.deadLetters.branchIds);
@@ -106,10 +104,8 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
         : `${stage} ${id}: ${validity === "valid" ? "a valid" : "an invalid"} record, but rejected as ${reason}`,
     );
   };
-  for (const id of new Set(served.branches)) account("branches", id, "valid", stored.branches.has(id));
-  for (const id of new Set(served.salespersons)) account("salespersons", id, "valid", stored.salespersons.has(id));
-  for (const id of new Set(served.sales)) account("sales", id, "valid", stored.sales.has(id));
-  for (const stage of ["branches", "salespersons", "sales"] as const) {
+  for (const stage of STAGES) {
+    for (const id of new Set(served[stage])) account(stage, id, "valid", stored[stage].has(id));
     for (const id of new Set(served.invalid[stage])) account(stage, id, "invalid", false);
   }
 
@@ -135,20 +131,16 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
   }
 
   let duplicates = 0;
-  for (const table of ["branches", "salespersons", "sales"] as const) {
+  for (const table of STAGES) {
     for (const id of repeats(census.tables[table])) {
       duplicates += 1;
       note(`${table} ${id}: stored more than once`);
     }
   }
 
-  const valid = {
-    branches: new Set(served.branches),
-    salespersons: new Set(served.salespersons),
-    sales: new Set(served.sales),
-  };
+  const valid = byKey(STAGES, (stage) => new Set(served[stage]));
   let unexpected = 0;
-  for (const table of ["branches", "salespersons", "sales"] as const) {
+  for (const table of STAGES) {
     for (const id of stored[table]) {
       if (valid[table].has(id)) continue;
       unexpected += 1;
