@@ -33,7 +33,10 @@ function sharedSchemaOf<S extends string, Q extends string>(stages: readonly S[]
   const perStage = <T extends z.ZodType>(schema: T) => z.object(byKey(stages, () => schema));
   return z.object({
     tables: z.object(byKey([...stages, REJECTS_TABLE] as (S | typeof REJECTS_TABLE)[], () => namedArn)),
-    /** `schedule` is the dead-letter queue of the scheduled stage (undeliverable schedule events and failed async invocations). */
+    /**
+     * `schedule` is the dead-letter queue of the scheduled stage (undeliverable schedule
+     * events and failed async invocations).
+     */
     queues: z.object({ ...byKey(queues, () => stageQueue), schedule: queue }),
     roles: perStage(arn),
     /** The log groups the roles may write to: a pipeline stack must create exactly these. */
@@ -60,6 +63,8 @@ export function outputSchemasOf(stages: StageTable): { shared: z.ZodObject; pipe
 }
 
 export type SharedOutputs = z.infer<typeof sharedOutputsSchema>;
+/** One stage queue's outputs: its URL and ARN, its DLQ's, its visibility. */
+export type StageQueueOutputs = z.infer<typeof stageQueue>;
 export type PipelineOutputs = z.infer<typeof pipelineOutputsSchema>;
 export type OutputContract = "shared" | "pipeline";
 

@@ -24,7 +24,7 @@ import {
   type StageTable,
 } from "../functions/lib/stages";
 import { visibilityTimeoutSeconds, type CollectorSettings, type LoadedConfig } from "./config";
-import { readStackOutputValues, type PipelineOutputs, type SharedOutputs } from "./contract";
+import { readStackOutputValues, type PipelineOutputs, type SharedOutputs, type StageQueueOutputs } from "./contract";
 import { Collector, type QueueTrigger, type ScheduleTrigger } from "./collector";
 import { collectorEnvironment } from "./environment";
 import { Iam } from "./iam";
@@ -243,7 +243,7 @@ function sharedInputsOf(stages: StageTable, shared: SharedOutputs): SharedInputs
   return {
     tables: shared.tables,
     queues: byKey(queueNames(stages), (kind) => {
-      const q = (shared.queues as unknown as Record<string, SharedOutputs["queues"]["employee"]>)[kind];
+      const q = (shared.queues as unknown as Record<string, StageQueueOutputs>)[kind];
       return {
         ...queue(q),
         dlq: queue({ url: q.dlqUrl, arn: q.dlqArn }),

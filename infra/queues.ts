@@ -39,7 +39,8 @@ export interface StageQueueRef extends QueueRef {
 }
 
 /**
- * The stage queues, each with its DLQ, and the dead-letter queue of the scheduled stage. Every queue is encrypted and refuses non-TLS access.
+ * The stage queues, each with its DLQ, and the dead-letter queue of the scheduled stage.
+ * Every queue is encrypted and refuses non-TLS access.
  */
 export class Queues extends pulumi.ComponentResource {
   public readonly queues: Record<string, StageQueueRef>;

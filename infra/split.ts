@@ -26,7 +26,10 @@ export interface PipelineStackFacts {
   stack: string;
   region: string;
   accountId: string;
-  /** Timeouts of the collectors by stage (those of the queue consumers are read) and the batching window, from this stack's config. */
+  /**
+   * Timeouts of the collectors by stage (those of the queue consumers are read) and the
+   * batching window, from this stack's config.
+   */
   timeoutSeconds: Readonly<Record<string, number>>;
   batchingWindowSeconds: number;
 }

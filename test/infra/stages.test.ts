@@ -97,7 +97,7 @@ describe("stages: a fourth stage in the table grows the program by exactly its r
           : v,
     );
 
-  it("adds the stage's table, queue and DLQ, role and policy, collector, mapping and alarms, and nothing else", function () {
+  it("adds its table, queue and DLQ, role and policy, collector, mapping and alarms, and nothing else", function () {
     const before = new Set(three.resources.map(key));
     const added = four.resources.map(key).filter((k) => !before.has(k));
     assert.deepEqual(added.sort(), [
@@ -121,7 +121,7 @@ describe("stages: a fourth stage in the table grows the program by exactly its r
     assert.equal(four.resources.length, three.resources.length + added.length, "nothing of the three stages is gone");
   });
 
-  it("changes only what the new edge touches: the sales stage now fans out, the dashboard shows four stages", function () {
+  it("changes only what the new edge touches: sales now fans out, the dashboard shows four stages", function () {
     const earlier = new Map(three.resources.map((r) => [key(r), inputsOf(r)]));
     const changed = four.resources.filter((r) => earlier.has(key(r)) && earlier.get(key(r)) !== inputsOf(r)).map(key);
     assert.deepEqual(changed.sort(), [
