@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BUNDLE_HANDLER } from "../functions/bundle";
-import { LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "./config";
+import { LAMBDA_DEFAULTS, LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "./aws-limits";
+import { CONFIG_DEFAULTS } from "./config-spec";
 import { assumeRolePolicy, schedulerPolicy, toJson } from "./iam-documents";
 
 /** Lambda runtime and architecture of every collector (the bundle targets node22). */
@@ -35,17 +36,17 @@ export interface QueueTrigger {
   readonly queueArn: pulumi.Input<string>;
   /**
    * Messages per invocation.
-   * @default 10
+   * @default the `batchSize` config key's default (CONFIG_DEFAULTS)
    */
   readonly batchSize?: pulumi.Input<number>;
   /**
    * Seconds to gather a batch.
-   * @default 0
+   * @default the `batchingWindowSeconds` config key's default (CONFIG_DEFAULTS)
    */
   readonly batchingWindowSeconds?: pulumi.Input<number>;
   /**
    * Concurrent invocations the mapping may start (2–1000).
-   * @default 5
+   * @default the `maxConcurrency` config key's default (CONFIG_DEFAULTS)
    */
   readonly maxConcurrency?: pulumi.Input<number>;
 }
@@ -61,17 +62,17 @@ export interface CollectorArgs {
   readonly logGroupName: pulumi.Input<string>;
   /**
    * Log retention in days.
-   * @default 30
+   * @default the `logRetentionDays` config key's default (CONFIG_DEFAULTS)
    */
   readonly logRetentionDays?: number;
   /**
-   * Memory in MB.
-   * @default 256
+   * Memory in MB. The pipeline passes each stage's `<stage>MemoryMb`.
+   * @default Lambda's own default (LAMBDA_DEFAULTS)
    */
   readonly memoryMb?: number;
   /**
-   * Timeout in seconds.
-   * @default 60
+   * Timeout in seconds. The pipeline passes each stage's `<stage>TimeoutSeconds`.
+   * @default Lambda's own default (LAMBDA_DEFAULTS)
    */
   readonly timeoutSeconds?: number;
   /** The function's environment (see `collectorEnvironment`). */
@@ -91,9 +92,9 @@ export class Collector extends pulumi.ComponentResource {
 
   constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before super() so a bad argument registers nothing.
-    const memoryMb = args.memoryMb ?? 256;
-    const timeoutSeconds = args.timeoutSeconds ?? 60;
-    const logRetentionDays = args.logRetentionDays ?? 30;
+    const memoryMb = args.memoryMb ?? LAMBDA_DEFAULTS.memoryMb;
+    const timeoutSeconds = args.timeoutSeconds ?? LAMBDA_DEFAULTS.timeoutSeconds;
+    const logRetentionDays = args.logRetentionDays ?? CONFIG_DEFAULTS.logRetentionDays;
     const problems: string[] = [];
     if (typeof args.stage !== "string" || !/^[a-z][a-z0-9]*$/.test(args.stage))
       problems.push(`stage must be a stage name of lower-case letters and digits (got ${JSON.stringify(args.stage)})`);
@@ -204,10 +205,10 @@ export class Collector extends pulumi.ComponentResource {
           eventSourceArn: trigger.queueArn,
           functionName: fn.arn,
           enabled: true,
-          batchSize: trigger.batchSize ?? 10,
-          maximumBatchingWindowInSeconds: trigger.batchingWindowSeconds ?? 0,
+          batchSize: trigger.batchSize ?? CONFIG_DEFAULTS.batchSize,
+          maximumBatchingWindowInSeconds: trigger.batchingWindowSeconds ?? CONFIG_DEFAULTS.batchingWindowSeconds,
           functionResponseTypes: ["ReportBatchItemFailures"],
-          scalingConfig: { maximumConcurrency: trigger.maxConcurrency ?? 5 },
+          scalingConfig: { maximumConcurrency: trigger.maxConcurrency ?? CONFIG_DEFAULTS.maxConcurrency },
         },
         { parent: this },
       );

@@ -1,272 +1,49 @@
 /**
- * Stack configuration: every key is declared once in CONFIG_SPEC (type, default,
- * meaning), read once, and validated as a whole before any resource is registered.
- * `parseConfig` is pure so the rules are tested without Pulumi and can be reused by a
- * policy pack; `loadConfig` feeds it from the Pulumi runtime.
+ * Stack configuration: every key is declared once in CONFIG_SPEC (config-spec.ts) with
+ * its rule, read once, and validated as a whole before any resource is registered:
+ * each key by its own rule, then the rules between keys below. `parseConfig` is pure so
+ * the rules are tested without Pulumi and can be reused by a policy pack; `loadConfig`
+ * feeds it from the Pulumi runtime.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { STAGES, type StageName } from "../functions/lib/contract";
-import { ScheduleEventSchema } from "../functions/lib/schemas";
-import { consumerOf, queueNames, STAGE_TABLE, stageOf } from "../functions/lib/stages";
+import { SQS_EVENT_SOURCE_DEFAULTS, SQS_LIMITS } from "./aws-limits";
+import {
+  adoptTableKey,
+  ADOPT_PHASES,
+  CONFIG_KEYS,
+  CONFIG_SPEC,
+  encodedDefault,
+  memoryKey,
+  QUEUE_CONSUMERS,
+  timeoutKey,
+  type AdoptTableKey,
+  type CollectorKey,
+  type ConfigKey,
+  type ConfigKeySpec,
+  type ConfigValues,
+} from "./config-spec";
+
+export { LAMBDA_LIMITS, LOG_RETENTION_DAYS, SQS_LIMITS } from "./aws-limits";
+export {
+  ADOPT_PHASES,
+  adoptTableKey,
+  CONFIG_DEFAULTS,
+  CONFIG_KEYS,
+  CONFIG_SPEC,
+  DYNAMODB_TABLE_NAME,
+  MIN_MAX_RECEIVE_COUNT,
+  STACK_ROLES,
+} from "./config-spec";
+export type { ConfigKey, ConfigKeySpec, ConfigType, SplitOwner } from "./config-spec";
+export { scheduleProblem } from "./schedule-expression";
 
 export const PROJECT = "cascading-etl";
-
-export type ConfigType = "string" | "integer" | "boolean" | "array";
-
-/**
- * In split mode, the one stack that reads a key; absent means both do. A key read only
- * by the other stack would be silently ignored, so setting it is an error instead.
- */
-export type SplitOwner = "shared" | "pipeline";
-
-export interface ConfigKeySpec {
-  type: ConfigType;
-  /** Absent only for keys that have no sensible default (secrets). */
-  default?: string | number | boolean | string[];
-  secret?: boolean;
-  description: string;
-  split?: SplitOwner;
-}
-
-/** Lambda's own limits (memory in MB, timeout in seconds). */
-export const LAMBDA_LIMITS = { memoryMb: { min: 128, max: 10240 }, timeoutSeconds: { min: 1, max: 900 } } as const;
-/** The retention values CloudWatch Logs accepts (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-/** SQS limits: retention 60 s..14 d, visibility at most 12 h. */
-export const SQS_LIMITS = { retentionSeconds: { min: 60, max: 1209600 }, visibilityTimeoutMaxSeconds: 43200 } as const;
-/** The redrive threshold we refuse to go below: fewer receives turn a throttled burst into dead letters. */
-export const MIN_MAX_RECEIVE_COUNT = 5;
-
-const memoryKey = (stage: StageName) => `${stage}MemoryMb` as const;
-const timeoutKey = (stage: StageName) => `${stage}TimeoutSeconds` as const;
-
-/** The stages whose timeout sizes a queue's visibility: every queue's consumer. */
-const QUEUE_CONSUMERS = queueNames(STAGE_TABLE).map((queue) => consumerOf(STAGE_TABLE, queue));
-
-// The consumers' timeouts also size their source queues' visibility, so in split mode
-// both stacks read those; the scheduled collector reads no queue.
-const collectorSpecs = Object.fromEntries(
-  STAGES.flatMap((stage) => [
-    [
-      memoryKey(stage),
-      {
-        type: "integer",
-        default: stageOf(STAGE_TABLE, stage).defaults.memoryMb,
-        description: `Memory of the ${stage} collector in MB (128-10240).`,
-        split: "pipeline",
-      },
-    ],
-    [
-      timeoutKey(stage),
-      {
-        type: "integer",
-        default: stageOf(STAGE_TABLE, stage).defaults.timeoutSeconds,
-        description: `Timeout of the ${stage} collector in seconds (1-900).`,
-        ...(QUEUE_CONSUMERS.includes(stage) ? {} : { split: "pipeline" }),
-      },
-    ],
-  ]),
-) as Record<`${StageName}MemoryMb` | `${StageName}TimeoutSeconds`, ConfigKeySpec>;
-
-// Pulumi project config has no object type (pulumi/pulumi sdk/go/common/workspace/project.json,
-// simpleConfigType: string, integer, boolean, array), so the adopted tables are one string key each.
-export const adoptTableKey = (stage: StageName) =>
-  `adopt${stage.charAt(0).toUpperCase()}${stage.slice(1)}Table` as `adopt${Capitalize<StageName>}Table`;
-
-const adoptSpecs = Object.fromEntries(
-  STAGES.map((stage) => [
-    adoptTableKey(stage),
-    {
-      type: "string",
-      default: "",
-      description:
-        `Name of an existing ${stage} table to take over (e.g. one of the original CloudFormation stack); ` +
-        "empty means this stack creates its own. Set all three or none.",
-      split: "shared",
-    },
-  ]),
-) as Record<`adopt${Capitalize<StageName>}Table`, ConfigKeySpec>;
-
-/** Every project config key. Pulumi.yaml declares exactly these, with these types and defaults. */
-export const CONFIG_SPEC = {
-  sourceApiUrl: {
-    type: "string",
-    default: "https://source.example.com/api",
-    description: "Base URL of the source API (https, no trailing slash).",
-    split: "pipeline",
-  },
-  sourceApiToken: {
-    type: "string",
-    secret: true,
-    description:
-      "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name.",
-    split: "pipeline",
-  },
-  schedule: {
-    type: "string",
-    default: "rate(1 hour)",
-    description: "EventBridge Scheduler expression that starts a run: rate(N unit) or cron(6 fields).",
-    split: "pipeline",
-  },
-  scheduleBranches: {
-    type: "array",
-    default: [],
-    description: "Branch names a scheduled run is limited to; empty means all branches.",
-    split: "pipeline",
-  },
-  lookbackHours: {
-    type: "integer",
-    default: 24,
-    description: "How far back the sales collector reads sales, in hours (1-168).",
-    split: "pipeline",
-  },
-  ...collectorSpecs,
-  batchSize: {
-    type: "integer",
-    default: 10,
-    description:
-      "Messages per invocation of the queue-triggered collectors (1-10; up to 10000 with a batching window).",
-    split: "pipeline",
-  },
-  batchingWindowSeconds: {
-    type: "integer",
-    default: 0,
-    description: "How long the event source mapping gathers a batch, in seconds (0-300).",
-  },
-  maxConcurrency: {
-    type: "integer",
-    default: 5,
-    description:
-      "Maximum concurrent invocations per event source mapping (2-1000). Each invocation reads its batch's records in parallel, so source load peaks at maxConcurrency × batchSize requests.",
-    split: "pipeline",
-  },
-  maxReceiveCount: {
-    type: "integer",
-    default: 10,
-    description: "Receives before a message moves to its DLQ (at least 5).",
-    split: "shared",
-  },
-  queueRetentionSeconds: {
-    type: "integer",
-    default: 345600,
-    description: "Retention of the employee and sale queues in seconds (60-1209600).",
-    split: "shared",
-  },
-  dlqRetentionSeconds: {
-    type: "integer",
-    default: 1209600,
-    description: "Retention of every DLQ in seconds; longer than queueRetentionSeconds, at most 1209600.",
-    split: "shared",
-  },
-  logRetentionDays: {
-    type: "integer",
-    default: 30,
-    description: "Retention of the functions' log groups in days (a value CloudWatch Logs accepts).",
-    split: "pipeline",
-  },
-  alarmEmail: {
-    type: "string",
-    default: "",
-    description: "Email address subscribed to the alarm topic; empty means no subscription.",
-    split: "pipeline",
-  },
-  durationAlarmPercent: {
-    type: "integer",
-    default: 80,
-    description: "Duration alarm threshold as a percentage of each function's timeout (1-100).",
-    split: "pipeline",
-  },
-  queueAgeAlarmSeconds: {
-    type: "integer",
-    default: 3600,
-    description:
-      "Alarm when the oldest message of a stage queue is this old, in seconds (60 up to, not including, queueRetentionSeconds).",
-    split: "pipeline",
-  },
-  pointInTimeRecovery: {
-    type: "boolean",
-    default: false,
-    description: "Point-in-time recovery on every table.",
-    split: "shared",
-  },
-  deletionProtection: {
-    type: "boolean",
-    default: false,
-    description: "Deletion protection on every table.",
-    split: "shared",
-  },
-  rejectsTtlDays: {
-    type: "integer",
-    default: 30,
-    description: "Days a reject is kept before DynamoDB's TTL removes it (1-365).",
-    split: "pipeline",
-  },
-  scheduleMaxRetryAttempts: {
-    type: "integer",
-    default: 2,
-    description: "Retries of EventBridge Scheduler when invoking the branches collector fails (0-185).",
-    split: "pipeline",
-  },
-  scheduleMaxEventAgeSeconds: {
-    type: "integer",
-    default: 3600,
-    description: "How long EventBridge Scheduler keeps retrying an invocation, in seconds (60-86400).",
-    split: "pipeline",
-  },
-  asyncMaxRetryAttempts: {
-    type: "integer",
-    default: 2,
-    description: "Lambda's retries of a failed asynchronous (scheduled) invocation (0-2).",
-    split: "pipeline",
-  },
-  asyncMaxEventAgeSeconds: {
-    type: "integer",
-    default: 3600,
-    description: "How long Lambda keeps a scheduled event for retries, in seconds (60-21600).",
-    split: "pipeline",
-  },
-  stackRole: {
-    type: "string",
-    default: "all",
-    description:
-      "What this stack deploys: all (the whole pipeline), shared (tables, queues and the collectors' roles of one pipeline stack) or pipeline (collectors and monitoring, reading the rest from sharedStack).",
-  },
-  sharedStack: {
-    type: "string",
-    default: "",
-    description:
-      "With stackRole pipeline: the shared stack to read, fully qualified as <org>/<project>/<stack>. Empty otherwise.",
-    split: "pipeline",
-  },
-  pipelineStackName: {
-    type: "string",
-    default: "",
-    description:
-      "With stackRole shared: the name of the one pipeline stack this stack serves; the roles are scoped to that stack's log groups and source token parameter. Empty otherwise.",
-    split: "shared",
-  },
-  ...adoptSpecs,
-  adoptTablesPhase: {
-    type: "string",
-    default: "import",
-    description:
-      "With the adopt*Table keys: import (take the tables over exactly as they are) or secure (then turn on " +
-      "encryption with the AWS managed key, point-in-time recovery and deletion protection as configured, in place).",
-    split: "shared",
-  },
-} as const satisfies Record<string, ConfigKeySpec>;
-
-export type ConfigKey = keyof typeof CONFIG_SPEC;
-export const CONFIG_KEYS = Object.keys(CONFIG_SPEC) as ConfigKey[];
 
 export interface CollectorSettings {
   memoryMb: number;
   timeoutSeconds: number;
 }
-
-export const STACK_ROLES = ["all", "shared", "pipeline"] as const;
 
 /**
  * What one stack deploys. `all` is the single-stack default. In split mode a `shared`
@@ -277,11 +54,8 @@ export const STACK_ROLES = ["all", "shared", "pipeline"] as const;
 export type StackRole =
   { role: "all" } | { role: "shared"; pipelineStackName: string } | { role: "pipeline"; sharedStack: string };
 
-/**
- * How adopted tables are handled: `import` gives them exactly the settings the original
- * template gave them, so the import changes nothing; `secure` adds ours as in-place updates.
- */
-export const ADOPT_PHASES = ["import", "secure"] as const;
+type RoleKey = "stackRole" | "sharedStack" | "pipelineStackName";
+
 export type AdoptPhase = (typeof ADOPT_PHASES)[number];
 
 /** Existing stage tables this stack takes over instead of creating its own. */
@@ -289,46 +63,23 @@ export interface AdoptedTables {
   names: Record<StageName, string>;
   phase: AdoptPhase;
 }
+type AdoptKey = AdoptTableKey | "adoptTablesPhase";
 
 /**
- * DynamoDB's rule for table names: 3 to 255 characters of a-z, A-Z, 0-9, _, - and .
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html).
+ * The validated, typed configuration the program is built from: every key's value as
+ * its rule types it, with the per-collector keys gathered into `collectors`, the split
+ * keys into `stackRole` and the adopt keys into `adoptTables`. `sourceApiToken` is plain
+ * here; `loadConfig` marks it secret before any resource sees it.
  */
-export const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-
-/** The validated, typed configuration the program is built from. */
-export interface PipelineConfig {
+export type PipelineConfig = Omit<ConfigValues, CollectorKey | RoleKey | AdoptKey> & {
   project: string;
   stack: string;
   region: string;
   stackRole: StackRole;
-  sourceApiUrl: string;
-  /** Plain here; `loadConfig` marks it secret before any resource sees it. */
-  sourceApiToken?: string;
-  schedule: string;
-  scheduleBranches: string[];
-  lookbackHours: number;
   collectors: Record<StageName, CollectorSettings>;
-  batchSize: number;
-  batchingWindowSeconds: number;
-  maxConcurrency: number;
-  maxReceiveCount: number;
-  queueRetentionSeconds: number;
-  dlqRetentionSeconds: number;
-  logRetentionDays: number;
-  alarmEmail?: string;
-  durationAlarmPercent: number;
-  queueAgeAlarmSeconds: number;
-  pointInTimeRecovery: boolean;
-  deletionProtection: boolean;
-  rejectsTtlDays: number;
-  scheduleMaxRetryAttempts: number;
-  scheduleMaxEventAgeSeconds: number;
-  asyncMaxRetryAttempts: number;
-  asyncMaxEventAgeSeconds: number;
   /** Absent unless all three adopt*Table keys are set. */
   adoptTables?: AdoptedTables;
-}
+};
 
 /** Thrown once with every invalid key, before any resource is registered. */
 export class ConfigError extends Error {
@@ -340,38 +91,80 @@ export class ConfigError extends Error {
 
 export type ParseResult = { ok: true; config: PipelineConfig } | { ok: false; errors: string[] };
 
-const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-// cron(min hour day-of-month month day-of-week year): six fields, one of day fields is "?".
-const CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A Pulumi stack name, and a fully qualified reference to one (<org>/<project>/<stack>). */
 const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
 const QUALIFIED_STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
-/** Checks an EventBridge Scheduler expression; returns why it is invalid, or undefined. */
-export function scheduleProblem(expression: string): string | undefined {
-  const rate = RATE.exec(expression);
-  if (rate) {
-    const n = Number(rate[1]);
-    if (n < 1) return "a rate must be at least 1";
-    const singular = !rate[2].endsWith("s");
-    if (n === 1 && !singular) return `use "rate(1 ${rate[2].slice(0, -1)})" for a value of 1`;
-    if (n > 1 && singular) return `use "rate(${n} ${rate[2]}s)" for a value above 1`;
-    return undefined;
-  }
-  const cron = CRON.exec(expression);
-  if (cron) {
-    const dayOfMonth = cron[3];
-    const dayOfWeek = cron[5];
-    if ((dayOfMonth === "?") === (dayOfWeek === "?")) return "exactly one of day-of-month and day-of-week must be ?";
-    return undefined;
-  }
-  if (expression.startsWith("at(")) return "one-time at(...) schedules do not repeat";
-  return 'must be "rate(N minute|minutes|hour|hours|day|days)" or "cron(min hour day-of-month month day-of-week year)"';
+/** A rule between keys: checked only when each key it reads passed its own rule. */
+interface CrossKeyRule {
+  /** The key the problem is reported on. */
+  key: ConfigKey;
+  reads: ConfigKey[];
+  problem(values: ConfigValues): string | undefined;
 }
 
+const BATCH_WITHOUT_WINDOW_MAX = 10;
+
+/** The rules between keys, each stated once. */
+const CROSS_KEY_RULES: CrossKeyRule[] = [
+  {
+    // Lambda takes batches above 10 from SQS only with a batching window.
+    key: "batchSize",
+    reads: ["batchSize", "batchingWindowSeconds"],
+    problem: (v) =>
+      v.batchingWindowSeconds === SQS_EVENT_SOURCE_DEFAULTS.batchingWindowSeconds &&
+      v.batchSize > BATCH_WITHOUT_WINDOW_MAX
+        ? `must be an integer from 1 to ${BATCH_WITHOUT_WINDOW_MAX} without a batching window ` +
+          "(set batchingWindowSeconds for larger batches)"
+        : undefined,
+  },
+  {
+    key: "dlqRetentionSeconds",
+    reads: ["dlqRetentionSeconds", "queueRetentionSeconds"],
+    problem: (v) =>
+      v.dlqRetentionSeconds <= v.queueRetentionSeconds
+        ? `must be longer than queueRetentionSeconds (${v.queueRetentionSeconds}), ` +
+          "or a message could expire in its DLQ before it would have in its queue"
+        : undefined,
+  },
+  {
+    key: "queueAgeAlarmSeconds",
+    reads: ["queueAgeAlarmSeconds", "queueRetentionSeconds"],
+    problem: (v) =>
+      v.queueAgeAlarmSeconds >= v.queueRetentionSeconds
+        ? `must be an integer from 60 to below queueRetentionSeconds (${v.queueRetentionSeconds})`
+        : undefined,
+  },
+  // Adopted tables: all three stage tables or none, each a different table.
+  ...STAGES.map((stage): CrossKeyRule => ({
+    key: adoptTableKey(stage),
+    reads: [adoptTableKey(stage)],
+    problem: (v) => {
+      const set = STAGES.filter((other) => v[adoptTableKey(other)] !== undefined);
+      const name = v[adoptTableKey(stage)];
+      if (set.length > 0 && name === undefined)
+        return `must be set too: adopt all three stage tables or none (set: ${set.map(adoptTableKey).join(", ")})`;
+      if (name !== undefined && STAGES.slice(0, STAGES.indexOf(stage)).some((o) => v[adoptTableKey(o)] === name))
+        return "must name a different table than the other adopt*Table keys";
+      return undefined;
+    },
+  })),
+  // The queue's visibility timeout is derived from its consumer's timeout (queues.ts);
+  // a consumer too slow for SQS's 12-hour cap is a timeout problem, so name that key.
+  ...(QUEUE_CONSUMERS as StageName[]).map((stage): CrossKeyRule => ({
+    key: timeoutKey(stage),
+    reads: [timeoutKey(stage), "batchingWindowSeconds"],
+    problem: (v) =>
+      visibilityTimeoutSeconds(v[timeoutKey(stage)], v.batchingWindowSeconds) > SQS_LIMITS.visibilityTimeoutMaxSeconds
+        ? "is too long: 6 x timeout + batching window must stay within SQS's " +
+          `${SQS_LIMITS.visibilityTimeoutMaxSeconds} s visibility limit`
+        : undefined,
+  })),
+];
+
 type Raw = Record<string, string | undefined>;
+type Fail = (key: string, allowed: string, got: unknown) => void;
 
 /**
  * Validates raw configuration (unprefixed project keys → strings, as the language host
@@ -384,229 +177,63 @@ export function parseConfig(
 ): ParseResult {
   const project = context.project ?? PROJECT;
   const errors: string[] = [];
-  const fail = (key: string, allowed: string, got: unknown) =>
+  const fail: Fail = (key, allowed, got) =>
     errors.push(`${key.includes(":") ? key : `${project}:${key}`} ${allowed} (got ${JSON.stringify(got)})`);
   for (const key of context.unknownKeys ?? [])
     fail(key, `is not a known key; known keys: ${CONFIG_KEYS.join(", ")}`, raw[key] ?? "");
 
-  const rawOf = (key: ConfigKey): string | undefined => {
-    const value = raw[key];
-    if (value !== undefined) return value;
+  // Each key by its own rule.
+  const values: Partial<Record<ConfigKey, unknown>> = {};
+  for (const key of CONFIG_KEYS) {
     const spec: ConfigKeySpec = CONFIG_SPEC[key];
-    if (spec.default === undefined) return undefined;
-    return Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
-  };
-  const int = (key: ConfigKey, min: number, max: number, hint = `must be an integer from ${min} to ${max}`): number => {
-    const value = rawOf(key) ?? "";
-    if (!/^-?\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-      fail(key, hint, value);
-      return NaN;
-    }
-    return Number(value);
-  };
-  const bool = (key: ConfigKey): boolean => {
-    const value = rawOf(key) ?? "";
-    if (value !== "true" && value !== "false") {
-      fail(key, "must be true or false", value);
-      return false;
-    }
-    return value === "true";
-  };
-  const optionalString = (key: ConfigKey): string | undefined => {
-    const value = rawOf(key);
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
-  };
+    const text = raw[key] ?? encodedDefault(key);
+    const parsed = spec.parse(text);
+    if ("problem" in parsed) fail(key, parsed.problem, spec.secret ? "[secret]" : (text ?? ""));
+    else values[key] = parsed.value;
+  }
+  const valid = values as ConfigValues;
 
-  const stackRole = parseStackRole(raw, project, context.stack, rawOf, fail);
+  // Then the rules between keys whose own values are valid.
+  for (const rule of CROSS_KEY_RULES) {
+    if (!rule.reads.every((key) => key in values)) continue;
+    const problem = rule.problem(valid);
+    if (problem) fail(rule.key, problem, raw[rule.key] ?? encodedDefault(rule.key));
+  }
+  const stackRole = "stackRole" in values ? parseStackRole(raw, valid, project, context.stack, fail) : undefined;
 
   const region = context.region;
   if (region === undefined || !REGION.test(region))
     fail("aws:region", "must be set to an AWS region such as eu-west-1", region ?? "");
 
-  let sourceApiUrl = rawOf("sourceApiUrl") ?? "";
-  try {
-    const url = new URL(sourceApiUrl);
-    if (url.protocol !== "https:" || url.search !== "" || url.hash !== "") throw new Error("not https");
-    sourceApiUrl = sourceApiUrl.replace(/\/+$/, "");
-  } catch {
-    fail("sourceApiUrl", "must be an https URL without query or fragment", sourceApiUrl);
-  }
-
-  const sourceApiToken = optionalString("sourceApiToken");
-
-  const schedule = (rawOf("schedule") ?? "").trim();
-  const scheduleIssue = scheduleProblem(schedule);
-  if (scheduleIssue) fail("schedule", scheduleIssue, schedule);
-
-  let scheduleBranches: string[] = [];
-  const branchesRaw = rawOf("scheduleBranches") ?? "[]";
-  try {
-    // The schedule's input is checked by the branches collector's own event schema: a list
-    // it would refuse would fail every scheduled run, so it is refused here instead.
-    const parsed = ScheduleEventSchema.safeParse({ branches: JSON.parse(branchesRaw) as unknown });
-    if (!parsed.success || parsed.data.branches === undefined) throw new Error("not a list");
-    scheduleBranches = parsed.data.branches;
-  } catch {
-    fail("scheduleBranches", "must be a list of at most 1000 branch names, each 1 to 256 characters", branchesRaw);
-  }
-
-  const lookbackHours = int("lookbackHours", 1, 168);
-  const collectors = Object.fromEntries(
-    STAGES.map((stage) => [
-      stage,
-      {
-        memoryMb: int(memoryKey(stage), LAMBDA_LIMITS.memoryMb.min, LAMBDA_LIMITS.memoryMb.max),
-        timeoutSeconds: int(timeoutKey(stage), LAMBDA_LIMITS.timeoutSeconds.min, LAMBDA_LIMITS.timeoutSeconds.max),
-      },
-    ]),
-  ) as Record<StageName, CollectorSettings>;
-
-  const batchingWindowSeconds = int("batchingWindowSeconds", 0, 300);
-  const batchSize =
-    batchingWindowSeconds > 0
-      ? int("batchSize", 1, 10000, "must be an integer from 1 to 10000 with a batching window")
-      : int(
-          "batchSize",
-          1,
-          10,
-          "must be an integer from 1 to 10 without a batching window (set batchingWindowSeconds for larger batches)",
-        );
-  const maxConcurrency = int("maxConcurrency", 2, 1000);
-  const maxReceiveCount = int(
-    "maxReceiveCount",
-    MIN_MAX_RECEIVE_COUNT,
-    1000,
-    `must be an integer from ${MIN_MAX_RECEIVE_COUNT} to 1000`,
-  );
-  const queueRetentionSeconds = int(
-    "queueRetentionSeconds",
-    SQS_LIMITS.retentionSeconds.min,
-    SQS_LIMITS.retentionSeconds.max,
-  );
-  const dlqRetentionSeconds = int(
-    "dlqRetentionSeconds",
-    SQS_LIMITS.retentionSeconds.min,
-    SQS_LIMITS.retentionSeconds.max,
-  );
-  if (dlqRetentionSeconds <= queueRetentionSeconds) {
-    fail(
-      "dlqRetentionSeconds",
-      `must be longer than queueRetentionSeconds (${queueRetentionSeconds}), or a message could expire in its DLQ before it would have in its queue`,
-      rawOf("dlqRetentionSeconds"),
-    );
-  }
-  const logRetentionRaw = rawOf("logRetentionDays") ?? "";
-  const logRetentionDays = Number(logRetentionRaw);
-  if (!/^\d+$/.test(logRetentionRaw) || !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    fail("logRetentionDays", `must be one of ${LOG_RETENTION_DAYS.join(", ")}`, logRetentionRaw);
-  }
-  const alarmEmail = optionalString("alarmEmail");
-  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail))
-    fail("alarmEmail", "must be an email address or empty", alarmEmail);
-  const durationAlarmPercent = int("durationAlarmPercent", 1, 100);
-  const queueAgeAlarmSeconds = int(
-    "queueAgeAlarmSeconds",
-    60,
-    Math.max(60, queueRetentionSeconds - 1),
-    `must be an integer from 60 to below queueRetentionSeconds (${queueRetentionSeconds})`,
-  );
-  const pointInTimeRecovery = bool("pointInTimeRecovery");
-  const deletionProtection = bool("deletionProtection");
-  const rejectsTtlDays = int("rejectsTtlDays", 1, 365);
-  const scheduleMaxRetryAttempts = int("scheduleMaxRetryAttempts", 0, 185);
-  const scheduleMaxEventAgeSeconds = int("scheduleMaxEventAgeSeconds", 60, 86400);
-  const asyncMaxRetryAttempts = int("asyncMaxRetryAttempts", 0, 2);
-  const asyncMaxEventAgeSeconds = int("asyncMaxEventAgeSeconds", 60, 21600);
-
-  const adoptTables = parseAdoptedTables(rawOf, fail);
-
-  // The queue's visibility timeout is derived from its consumer's timeout (queues.ts);
-  // a consumer too slow for SQS's 12-hour cap is a timeout problem, so name that key.
-  for (const stage of QUEUE_CONSUMERS as StageName[]) {
-    const timeout = collectors[stage].timeoutSeconds;
-    if (
-      Number.isFinite(timeout) &&
-      Number.isFinite(batchingWindowSeconds) &&
-      visibilityTimeoutSeconds(timeout, batchingWindowSeconds) > SQS_LIMITS.visibilityTimeoutMaxSeconds
-    ) {
-      fail(
-        timeoutKey(stage),
-        `is too long: 6 x timeout + batching window must stay within SQS's ${SQS_LIMITS.visibilityTimeoutMaxSeconds} s visibility limit`,
-        timeout,
-      );
-    }
-  }
-
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    config: {
-      project,
-      stack: context.stack,
-      region: region!,
-      stackRole: stackRole!,
-      sourceApiUrl,
-      sourceApiToken,
-      schedule,
-      scheduleBranches,
-      lookbackHours,
-      collectors,
-      batchSize,
-      batchingWindowSeconds,
-      maxConcurrency,
-      maxReceiveCount,
-      queueRetentionSeconds,
-      dlqRetentionSeconds,
-      logRetentionDays,
-      alarmEmail,
-      durationAlarmPercent,
-      queueAgeAlarmSeconds,
-      pointInTimeRecovery,
-      deletionProtection,
-      rejectsTtlDays,
-      scheduleMaxRetryAttempts,
-      scheduleMaxEventAgeSeconds,
-      asyncMaxRetryAttempts,
-      asyncMaxEventAgeSeconds,
-      adoptTables,
-    },
+    config: typedConfig(valid, { project, stack: context.stack, region: region!, stackRole: stackRole! }),
   };
 }
 
-/** Reads the adopt*Table keys (all three or none, each a valid and distinct table name) and their phase. */
-function parseAdoptedTables(
-  rawOf: (key: ConfigKey) => string | undefined,
-  fail: (key: string, allowed: string, got: unknown) => void,
-): AdoptedTables | undefined {
-  const names = Object.fromEntries(
-    STAGES.map((stage) => [stage, (rawOf(adoptTableKey(stage)) ?? "").trim()]),
-  ) as Record<StageName, string>;
-  const phase = (rawOf("adoptTablesPhase") ?? "").trim();
-  let valid = true;
-  if (!(ADOPT_PHASES as readonly string[]).includes(phase)) {
-    fail("adoptTablesPhase", `must be one of ${ADOPT_PHASES.join(", ")}`, phase);
-    valid = false;
-  }
-  const set = STAGES.filter((stage) => names[stage] !== "");
-  if (set.length === 0) return undefined;
-  for (const stage of STAGES) {
-    const name = names[stage];
-    if (name === "") {
-      fail(
-        adoptTableKey(stage),
-        `must be set too: adopt all three stage tables or none (set: ${set.map(adoptTableKey).join(", ")})`,
-        name,
-      );
-      valid = false;
-    } else if (!DYNAMODB_TABLE_NAME.test(name)) {
-      fail(adoptTableKey(stage), "must be a DynamoDB table name: 3 to 255 characters of a-z, A-Z, 0-9, _ - .", name);
-      valid = false;
-    } else if (STAGES.slice(0, STAGES.indexOf(stage)).some((other) => names[other] === name)) {
-      fail(adoptTableKey(stage), "must name a different table than the other adopt*Table keys", name);
-      valid = false;
-    }
-  }
-  return valid ? { names, phase: phase as AdoptPhase } : undefined;
+/** The derived view: per-collector keys gathered by stage, split keys into the stack role. */
+function typedConfig(
+  values: ConfigValues,
+  context: { project: string; stack: string; region: string; stackRole: StackRole },
+): PipelineConfig {
+  const flat: Record<string, unknown> = { ...values };
+  for (const key of ["stackRole", "sharedStack", "pipelineStackName", "adoptTablesPhase"]) delete flat[key];
+  const adopted = STAGES.map((stage) => {
+    delete flat[adoptTableKey(stage)];
+    return [stage, values[adoptTableKey(stage)]] as const;
+  });
+  const adoptTables: AdoptedTables | undefined = adopted.every(([, name]) => name !== undefined)
+    ? { names: Object.fromEntries(adopted) as Record<StageName, string>, phase: values.adoptTablesPhase }
+    : undefined;
+  const collectors = Object.fromEntries(
+    STAGES.map((stage) => {
+      delete flat[memoryKey(stage)];
+      delete flat[timeoutKey(stage)];
+      return [stage, { memoryMb: values[memoryKey(stage)], timeoutSeconds: values[timeoutKey(stage)] }];
+    }),
+  ) as Record<StageName, CollectorSettings>;
+  return { ...(flat as Omit<ConfigValues, CollectorKey | RoleKey | AdoptKey>), ...context, collectors, adoptTables };
 }
 
 /**
@@ -617,26 +244,17 @@ function parseAdoptedTables(
  */
 function parseStackRole(
   raw: Raw,
+  values: ConfigValues,
   project: string,
   stack: string,
-  rawOf: (key: ConfigKey) => string | undefined,
-  fail: (key: string, allowed: string, got: unknown) => void,
+  fail: Fail,
 ): StackRole | undefined {
-  const role = (rawOf("stackRole") ?? "").trim();
-  if (!(STACK_ROLES as readonly string[]).includes(role)) {
-    fail("stackRole", `must be one of ${STACK_ROLES.join(", ")}`, role);
-    return undefined;
-  }
-  const isSet = (key: ConfigKey): boolean => {
-    const value = raw[key];
-    if (value === undefined) return false;
-    const fallback: ConfigKeySpec["default"] = (CONFIG_SPEC[key] as ConfigKeySpec).default;
-    if (fallback === undefined) return true;
-    return value !== (Array.isArray(fallback) ? JSON.stringify(fallback) : String(fallback));
-  };
+  const role = values.stackRole;
+  const isSet = (key: ConfigKey): boolean => raw[key] !== undefined && raw[key] !== encodedDefault(key);
   let misplaced = false;
   for (const key of CONFIG_KEYS) {
-    const owner = (CONFIG_SPEC[key] as ConfigKeySpec).split;
+    const spec: ConfigKeySpec = CONFIG_SPEC[key];
+    const owner = spec.split;
     if (owner === undefined || !isSet(key)) continue;
     if (role === "all" && (key === "sharedStack" || key === "pipelineStackName")) {
       fail(
@@ -648,14 +266,14 @@ function parseStackRole(
       fail(
         key,
         `is not read by a ${role} stack (stackRole ${role}): set it on the ${owner} stack`,
-        (CONFIG_SPEC[key] as ConfigKeySpec).secret ? "[secret]" : raw[key],
+        spec.secret ? "[secret]" : raw[key],
       );
     } else continue;
     misplaced = true;
   }
   if (role === "all") return misplaced ? undefined : { role: "all" };
   if (role === "shared") {
-    const name = (rawOf("pipelineStackName") ?? "").trim();
+    const name = values.pipelineStackName ?? "";
     if (!STACK_NAME.test(name)) {
       fail(
         "pipelineStackName",
@@ -670,7 +288,7 @@ function parseStackRole(
     }
     return misplaced ? undefined : { role: "shared", pipelineStackName: name };
   }
-  const sharedStack = (rawOf("sharedStack") ?? "").trim();
+  const sharedStack = values.sharedStack ?? "";
   if (!QUALIFIED_STACK.test(sharedStack)) {
     fail(
       "sharedStack",

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_DEFAULTS } from "./config-spec";
 import { durationThresholdMs } from "./naming";
 
 /** Evaluation period of the count alarms: errors or throttles within five minutes. */
@@ -31,12 +32,12 @@ export interface MonitoringArgs {
   readonly scheduleDlqName: pulumi.Input<string>;
   /**
    * Duration alarm threshold as a percentage of each function's timeout.
-   * @default 80
+   * @default the `durationAlarmPercent` config key's default (CONFIG_DEFAULTS)
    */
   readonly durationAlarmPercent?: number;
   /**
    * Age in seconds of the oldest message in a stage queue that raises an alarm.
-   * @default 3600
+   * @default the `queueAgeAlarmSeconds` config key's default (CONFIG_DEFAULTS)
    */
   readonly queueAgeAlarmSeconds?: pulumi.Input<number>;
   /**
@@ -56,7 +57,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before super() so a bad argument registers nothing.
-    const percent = args.durationAlarmPercent ?? 80;
+    const percent = args.durationAlarmPercent ?? CONFIG_DEFAULTS.durationAlarmPercent;
     const problems: string[] = [];
     if (!Number.isInteger(percent) || percent < 1 || percent > 100)
       problems.push(`durationAlarmPercent must be an integer from 1 to 100 (got ${percent})`);
@@ -165,7 +166,7 @@ export class Monitoring extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    const queueAge = pulumi.output(args.queueAgeAlarmSeconds ?? 3600);
+    const queueAge = pulumi.output(args.queueAgeAlarmSeconds ?? CONFIG_DEFAULTS.queueAgeAlarmSeconds);
     const queueWidgets: awsx.classic.cloudwatch.Widget[] = [];
     for (const kind of Object.keys(args.queues)) {
       const dimensions = { QueueName: args.queues[kind].name };

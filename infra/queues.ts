@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MIN_MAX_RECEIVE_COUNT, SQS_LIMITS } from "./config";
+import { SQS_LIMITS } from "./aws-limits";
+import { CONFIG_DEFAULTS, MIN_MAX_RECEIVE_COUNT } from "./config-spec";
 import { tlsOnlyQueuePolicy, toJson } from "./iam-documents";
 
 export interface QueueSettings {
@@ -13,17 +14,17 @@ export interface QueuesArgs {
   readonly queues: Readonly<Record<string, QueueSettings>>;
   /**
    * Receives before a message moves to its DLQ.
-   * @default 10
+   * @default the `maxReceiveCount` config key's default (CONFIG_DEFAULTS)
    */
   readonly maxReceiveCount?: number;
   /**
    * Retention of the stage queues in seconds.
-   * @default 345600 (4 days)
+   * @default the `queueRetentionSeconds` config key's default (CONFIG_DEFAULTS)
    */
   readonly retentionSeconds?: number;
   /**
    * Retention of every DLQ in seconds; must exceed `retentionSeconds`.
-   * @default 1209600 (14 days, the SQS maximum)
+   * @default the `dlqRetentionSeconds` config key's default (CONFIG_DEFAULTS)
    */
   readonly dlqRetentionSeconds?: number;
 }
@@ -49,9 +50,9 @@ export class Queues extends pulumi.ComponentResource {
 
   constructor(name: string, args: QueuesArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before super() so a bad argument registers nothing.
-    const maxReceiveCount = args.maxReceiveCount ?? 10;
-    const retentionSeconds = args.retentionSeconds ?? 345600;
-    const dlqRetentionSeconds = args.dlqRetentionSeconds ?? SQS_LIMITS.retentionSeconds.max;
+    const maxReceiveCount = args.maxReceiveCount ?? CONFIG_DEFAULTS.maxReceiveCount;
+    const retentionSeconds = args.retentionSeconds ?? CONFIG_DEFAULTS.queueRetentionSeconds;
+    const dlqRetentionSeconds = args.dlqRetentionSeconds ?? CONFIG_DEFAULTS.dlqRetentionSeconds;
     const problems: string[] = [];
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < MIN_MAX_RECEIVE_COUNT)
       problems.push(`maxReceiveCount must be an integer of at least ${MIN_MAX_RECEIVE_COUNT} (got ${maxReceiveCount})`);

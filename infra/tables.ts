@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { REJECTS_KEYS, REJECTS_TABLE, REJECTS_TTL_ATTRIBUTE } from "../functions/lib/contract";
 import { STAGE_TABLE, type KeySchema, type StageTable } from "../functions/lib/stages";
 import type { AdoptedTables } from "./config";
+import { CONFIG_DEFAULTS } from "./config-spec";
 
 /** Every table of a stage table, each stage's and the rejects table, in that order. */
 export function tableKeysOf(stages: StageTable): Record<string, KeySchema> {
@@ -19,12 +20,12 @@ export interface TablesArgs {
   readonly keys?: Readonly<Record<string, KeySchema>>;
   /**
    * Point-in-time recovery on every table.
-   * @default false
+   * @default the `pointInTimeRecovery` config key's default (CONFIG_DEFAULTS)
    */
   readonly pointInTimeRecovery?: pulumi.Input<boolean>;
   /**
    * Deletion protection on every table: `pulumi destroy` and console deletes fail until it is turned off.
-   * @default false
+   * @default the `deletionProtection` config key's default (CONFIG_DEFAULTS)
    */
   readonly deletionProtection?: pulumi.Input<boolean>;
   /**
@@ -109,8 +110,8 @@ function tableArgs(
     // Encryption at rest with the AWS owned key is always on; `enabled` switches to the
     // AWS managed KMS key, whose use is logged in CloudTrail.
     serverSideEncryption: { enabled: true },
-    pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? false },
-    deletionProtectionEnabled: args.deletionProtection ?? false,
+    pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? CONFIG_DEFAULTS.pointInTimeRecovery },
+    deletionProtectionEnabled: args.deletionProtection ?? CONFIG_DEFAULTS.deletionProtection,
     ttl: kind === REJECTS_TABLE ? { attributeName: REJECTS_TTL_ATTRIBUTE, enabled: true } : undefined,
   };
 }

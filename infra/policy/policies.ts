@@ -12,6 +12,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { LAMBDA_DEFAULTS, SQS_DEFAULTS, SQS_EVENT_SOURCE_DEFAULTS } from "../aws-limits";
 import { visibilityTimeoutSeconds } from "../config";
 import { deniesInsecureTransport, isFullAccessManagedPolicy, wildcardProblems } from "./iam";
 import { known, ofType, pathOf, refersTo, stackOfUrn, TYPES } from "./resources";
@@ -122,10 +123,6 @@ export const prodTablesProtected: ResourceValidationPolicy = {
   }),
 };
 
-/** Lambda's and SQS's defaults when the property is not set. */
-const DEFAULT_FUNCTION_TIMEOUT = 3;
-const DEFAULT_VISIBILITY_TIMEOUT = 30;
-
 function functionOf(mapping: PolicyResource, functions: PolicyResource[]): PolicyResource | undefined {
   return functions.find((fn) => refersTo(mapping, "functionName", fn, ["name", "arn", "id"]));
 }
@@ -145,9 +142,12 @@ export const visibilityCoversRetries: StackValidationPolicy = {
       const fn = functionOf(mapping, functions);
       const queue = queueOf(mapping, queues);
       if (!fn || !queue) continue;
-      const timeout = (fn.props.timeout as number | undefined) ?? DEFAULT_FUNCTION_TIMEOUT;
-      const window = (mapping.props.maximumBatchingWindowInSeconds as number | undefined) ?? 0;
-      const visibility = (queue.props.visibilityTimeoutSeconds as number | undefined) ?? DEFAULT_VISIBILITY_TIMEOUT;
+      const timeout = (fn.props.timeout as number | undefined) ?? LAMBDA_DEFAULTS.timeoutSeconds;
+      const window =
+        (mapping.props.maximumBatchingWindowInSeconds as number | undefined) ??
+        SQS_EVENT_SOURCE_DEFAULTS.batchingWindowSeconds;
+      const visibility =
+        (queue.props.visibilityTimeoutSeconds as number | undefined) ?? SQS_DEFAULTS.visibilityTimeoutSeconds;
       const required = visibilityTimeoutSeconds(timeout, window);
       if (visibility < required) {
         report(

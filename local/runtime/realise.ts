@@ -6,6 +6,7 @@
 import { CreateTableCommand, type KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
+import { LAMBDA_DEFAULTS, SQS_EVENT_SOURCE_DEFAULTS } from "../../infra/aws-limits";
 import type { EmbeddedAws } from "../embedded-aws";
 import { LocalFunction } from "./local-function";
 import { localEnvironment } from "./local-environment";
@@ -176,7 +177,7 @@ export async function realise(
           batchSize: spec.batchSize,
           maximumBatchingWindowSeconds: spec.maximumBatchingWindowSeconds,
           // Without a cap Lambda scales pollers up on its own; two is its floor for a cap.
-          maximumConcurrency: spec.maximumConcurrency ?? 2,
+          maximumConcurrency: spec.maximumConcurrency ?? SQS_EVENT_SOURCE_DEFAULTS.minMaximumConcurrency,
           reportBatchItemFailures: spec.reportBatchItemFailures,
           retryDelaySeconds: options.retryDelaySeconds,
         },
@@ -199,7 +200,7 @@ export async function realise(
           expression: spec.expression,
           input: spec.input,
           functionArn: fn.spec.arn,
-          maximumRetryAttempts: asyncConfig?.maximumRetryAttempts ?? 2,
+          maximumRetryAttempts: asyncConfig?.maximumRetryAttempts ?? LAMBDA_DEFAULTS.asyncMaxRetryAttempts,
           onFailureQueueUrl: onFailureQueue?.url,
           retryDelayMs: options.retryDelaySeconds * 1000,
         },

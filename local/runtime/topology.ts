@@ -5,6 +5,7 @@
  * the local runtime has, so it cannot drift from what `pulumi up` would create.
  */
 import * as path from "node:path";
+import { LAMBDA_DEFAULTS, SQS_EVENT_SOURCE_DEFAULTS } from "../../infra/aws-limits";
 import type { RecordedResource } from "../plan/record";
 
 export const RESOURCE_TYPES = {
@@ -209,8 +210,8 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
       handler: requireString(resource, "handler"),
       runtime: value(resource, "runtime") as string | undefined,
       // Lambda's defaults when the program leaves them out.
-      timeoutSeconds: optionalNumber(resource, "timeout") ?? 3,
-      memoryMb: optionalNumber(resource, "memorySize") ?? 128,
+      timeoutSeconds: optionalNumber(resource, "timeout") ?? LAMBDA_DEFAULTS.timeoutSeconds,
+      memoryMb: optionalNumber(resource, "memorySize") ?? LAMBDA_DEFAULTS.memoryMb,
       environment: Object.fromEntries(Object.entries(environment).map(([key, item]) => [key, String(item)])),
     };
   });
@@ -222,9 +223,10 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
       logicalName: resource.name,
       queueArn: requireString(resource, "eventSourceArn"),
       functionName: requireString(resource, "functionName"),
-      // Lambda's default batch size for SQS.
-      batchSize: optionalNumber(resource, "batchSize") ?? 10,
-      maximumBatchingWindowSeconds: optionalNumber(resource, "maximumBatchingWindowInSeconds") ?? 0,
+      // Lambda's defaults for an SQS event source.
+      batchSize: optionalNumber(resource, "batchSize") ?? SQS_EVENT_SOURCE_DEFAULTS.batchSize,
+      maximumBatchingWindowSeconds:
+        optionalNumber(resource, "maximumBatchingWindowInSeconds") ?? SQS_EVENT_SOURCE_DEFAULTS.batchingWindowSeconds,
       maximumConcurrency: scaling?.maximumConcurrency,
       reportBatchItemFailures: responseTypes.includes("ReportBatchItemFailures"),
       enabled: value(resource, "enabled") !== false,
@@ -258,7 +260,7 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
     return {
       functionName: requireString(resource, "functionName"),
       // Lambda retries a failed asynchronous invocation twice unless told otherwise.
-      maximumRetryAttempts: optionalNumber(resource, "maximumRetryAttempts") ?? 2,
+      maximumRetryAttempts: optionalNumber(resource, "maximumRetryAttempts") ?? LAMBDA_DEFAULTS.asyncMaxRetryAttempts,
       onFailureArn: destination?.onFailure?.destination,
     };
   });
