@@ -60,6 +60,57 @@ describe("infra: config validation (pure)", function () {
     });
   }
 
+  // EventBridge Scheduler's cron fields, values and wildcards, and its examples:
+  // https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based
+  const crons: [string, string | undefined][] = [
+    ["cron(0 10 * * ? *)", undefined],
+    ["cron(15 12 * * ? *)", undefined],
+    ["cron(0 18 ? * MON-FRI *)", undefined],
+    ["cron(0 8 1 * ? *)", undefined],
+    ["cron(0/15 * * * ? *)", undefined],
+    ["cron(0/10 * ? * MON-FRI *)", undefined],
+    ["cron(0/5 8-17 ? * MON-FRI *)", undefined],
+    ["cron(0 9 ? * 2#1 *)", undefined],
+    ["cron(0 12 L * ? *)", undefined],
+    ["cron(0 12 3W * ? *)", undefined],
+    ["cron(0 12 ? * L *)", undefined],
+    ["cron(0 12 ? JAN,FEB,MAR 1-5 2030-2199)", undefined],
+    ["cron(0 12 ? jan sun *)", undefined],
+    ["cron(0 25 ? * * *)", 'the hours field "25" is not valid (values 0-23, wildcards , - * /)'],
+    ["cron(0 12 ? 13 * *)", 'the month field "13" is not valid (values 1-12 or JAN-DEC, wildcards , - * /)'],
+    ["cron(a b ? * * *)", 'the minutes field "a" is not valid (values 0-59, wildcards , - * /)'],
+    ["cron(60 12 * * ? *)", 'the minutes field "60" is not valid (values 0-59, wildcards , - * /)'],
+    ["cron(0 12 32 * ? *)", 'the day-of-month field "32" is not valid (values 1-31, wildcards , - * ? / L W)'],
+    ["cron(0 12 0 * ? *)", 'the day-of-month field "0" is not valid (values 1-31, wildcards , - * ? / L W)'],
+    ["cron(0 12 ? * 8 *)", 'the day-of-week field "8" is not valid (values 1-7 or SUN-SAT, wildcards , - * ? L #)'],
+    [
+      "cron(0 12 ? * MON/2 *)",
+      'the day-of-week field "MON/2" is not valid (values 1-7 or SUN-SAT, wildcards , - * ? L #)',
+    ],
+    [
+      "cron(0 12 ? * 3#1,6#3 *)",
+      'the day-of-week field "3#1,6#3" is not valid (values 1-7 or SUN-SAT, wildcards , - * ? L #): ' +
+        'a "#" expression cannot be part of a list',
+    ],
+    ["cron(0 12 ? * 2#6 *)", 'the day-of-week field "2#6" is not valid (values 1-7 or SUN-SAT, wildcards , - * ? L #)'],
+    ["cron(0 5W * * ? *)", 'the hours field "5W" is not valid (values 0-23, wildcards , - * /)'],
+    ["cron(0 12 * ? ? *)", 'the month field "?" is not valid (values 1-12 or JAN-DEC, wildcards , - * /)'],
+    ["cron(0 12 * * ? 1969)", 'the year field "1969" is not valid (values 1970-2199, wildcards , - * /)'],
+    ["cron(0 12 * * ? 2200)", 'the year field "2200" is not valid (values 1970-2199, wildcards , - * /)'],
+    ["cron(0/0 12 * * ? *)", 'the minutes field "0/0" is not valid (values 0-59, wildcards , - * /)'],
+    ["cron(0 20-25 * * ? *)", 'the hours field "20-25" is not valid (values 0-23, wildcards , - * /)'],
+    ["cron(0 12 ? * ? *)", "exactly one of day-of-month and day-of-week must be ?"],
+    [
+      "cron(0 12 * * ?)",
+      'must be "rate(N minute|minutes|hour|hours|day|days)" or "cron(min hour day-of-month month day-of-week year)"',
+    ],
+  ];
+  for (const [expression, problem] of crons) {
+    it(`${problem ? "rejects" : "accepts"} ${expression}`, function () {
+      assert.equal(scheduleProblem(expression), problem);
+    });
+  }
+
   it("derives visibility as 6 x timeout plus the batching window", function () {
     assert.equal(visibilityTimeoutSeconds(60, 0), 360);
     assert.equal(visibilityTimeoutSeconds(120, 30), 750);
