@@ -2,8 +2,15 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { CONFIG_KEYS, CONFIG_SPEC, parseConfig, scheduleProblem, visibilityTimeoutSeconds } from "../../infra/config";
-import { loadStackConfig, REPO_ROOT } from "../../local/plan/stack-config";
+import {
+  CONFIG_KEYS,
+  CONFIG_SPEC,
+  parseConfig,
+  scheduleProblem,
+  visibilityTimeoutSeconds,
+  type ConfigKeySpec,
+} from "../../infra/config";
+import { listStacks, loadStackConfig, REPO_ROOT } from "../../local/plan/stack-config";
 import { ProgramRunError, recordProgram } from "../../local/plan/record";
 
 const ctx = { stack: "dev", region: "eu-west-1" };
@@ -289,13 +296,14 @@ describe("infra: an invalid stack config fails the program before any resource",
 describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", function () {
   const project = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
 
-  it("declares exactly the program's keys, each with its type and default", function () {
+  it("declares exactly the program's keys that have a default, each with its type and default", function () {
     assert.equal(project.name, "cascading-etl");
     assert.equal(project.runtime.name, "nodejs");
     assert.equal(project.runtime.options.typescript, true);
     assert.ok(String(project.main).startsWith("infra/"));
-    assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
-    for (const key of CONFIG_KEYS) {
+    const withDefault = CONFIG_KEYS.filter((key) => CONFIG_SPEC[key].default !== undefined);
+    assert.deepEqual(Object.keys(project.config).sort(), [...withDefault].sort());
+    for (const key of withDefault) {
       const spec: { type: string; default?: unknown; secret?: boolean } = CONFIG_SPEC[key];
       assert.equal(project.config[key].type, spec.type, key);
       assert.deepEqual(project.config[key].default, spec.default, key);
@@ -303,8 +311,17 @@ describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", 
     }
   });
 
-  for (const stack of ["dev", "prod"]) {
-    it(`Pulumi.${stack}.yaml is valid on its own`, function () {
+  it("leaves out only optional secrets, which the CLI would otherwise require of every stack", function () {
+    const undeclared = CONFIG_KEYS.filter((key) => !(key in project.config));
+    assert.deepEqual(undeclared, ["sourceApiToken"]);
+    for (const key of undeclared) {
+      const spec: { default?: unknown; secret?: boolean } = CONFIG_SPEC[key];
+      assert.deepEqual([spec.default, spec.secret], [undefined, true], key);
+    }
+  });
+
+  for (const stack of listStacks()) {
+    it(`Pulumi.${stack}.yaml passes the Pulumi CLI's checks and the program's`, function () {
       const { config } = loadStackConfig(stack);
       const raw = Object.fromEntries(
         Object.entries(config)
@@ -313,6 +330,14 @@ describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", 
       );
       const result = parseConfig(raw, { stack, region: config["aws:region"] });
       assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    });
+
+    it(`Pulumi.${stack}.yaml sets the program's secrets only encrypted`, function () {
+      const values = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config ?? {};
+      for (const key of CONFIG_KEYS.filter((k) => (CONFIG_SPEC[k] as ConfigKeySpec).secret === true)) {
+        const value = values[`cascading-etl:${key}`];
+        if (value !== undefined) assert.ok(typeof value === "object" && "secure" in value, `${key} is encrypted`);
+      }
     });
   }
 

@@ -19,6 +19,8 @@ describe("local/plan: stack config as the language host passes it", function () 
         "    default: 3",
         "  names:",
         "    type: array",
+        "    items:",
+        "      type: string",
         "    default: [a, b]",
         "  token:",
         "    type: string",
