@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import {
+  CONFIG_DEFAULTS,
   CONFIG_KEYS,
   CONFIG_SPEC,
   parseConfig,
@@ -24,6 +25,33 @@ describe("infra: config validation (pure)", function () {
     assert.deepEqual(result.config.collectors.sales, { memoryMb: 512, timeoutSeconds: 120 });
     assert.equal(result.config.sourceApiToken, undefined);
     assert.equal(result.config.alarmEmail, undefined);
+  });
+
+  it("gives components the spec's defaults as the program reads them", function () {
+    const result = parseConfig({}, ctx);
+    assert.ok(result.ok);
+    const flat: Record<string, unknown> = { ...result.config };
+    for (const stage of ["branches", "salespersons", "sales"] as const) {
+      flat[`${stage}MemoryMb`] = result.config.collectors[stage].memoryMb;
+      flat[`${stage}TimeoutSeconds`] = result.config.collectors[stage].timeoutSeconds;
+    }
+    // The split and adopt keys are gathered into stackRole and adoptTables.
+    const gathered = (key: string) =>
+      ["stackRole", "sharedStack", "pipelineStackName"].includes(key) || key.startsWith("adopt");
+    for (const key of CONFIG_KEYS.filter((k) => !gathered(k))) assert.deepEqual(CONFIG_DEFAULTS[key], flat[key], key);
+    assert.deepEqual(
+      CONFIG_KEYS.filter(gathered).map((key) => [key, CONFIG_DEFAULTS[key]]),
+      [
+        ["stackRole", "all"],
+        ["sharedStack", undefined],
+        ["pipelineStackName", undefined],
+        ["adoptBranchesTable", undefined],
+        ["adoptSalespersonsTable", undefined],
+        ["adoptSalesTable", undefined],
+        ["adoptTablesPhase", "import"],
+      ],
+    );
+    assert.deepEqual([result.config.stackRole, result.config.adoptTables], [{ role: "all" }, undefined]);
   });
 
   it("allows a batch above 10 only with a batching window", function () {
@@ -346,6 +374,17 @@ describe("infra: Pulumi.yaml, stack files and docs agree with the config spec", 
       const doc = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
       for (const key of [...CONFIG_KEYS, "aws:region"])
         assert.ok(doc.includes(`| \`${key}\``), `${key} has a row in the config table of ${file}`);
+    });
+
+    it(`gives each key's default from the spec in ${file}`, function () {
+      const rows = fs.readFileSync(path.join(REPO_ROOT, file), "utf8").split("\n");
+      for (const key of CONFIG_KEYS) {
+        const fallback = (CONFIG_SPEC[key] as ConfigKeySpec).default;
+        if (fallback === undefined) continue;
+        const shown = fallback === "" ? '""' : Array.isArray(fallback) ? JSON.stringify(fallback) : String(fallback);
+        const cells = rows.find((row) => row.startsWith(`| \`${key}\` |`))?.split(" | ");
+        assert.ok(cells?.[2].startsWith(`\`${shown}\``), `${key}'s default in ${file} is ${shown}: ${cells?.[2]}`);
+      }
     });
   }
 });
