@@ -84,11 +84,23 @@ export const METRICS = {
   written: "RecordsWritten",
   unchanged: "RecordsUnchanged",
   rejected: "RecordsRejected",
+  skipped: "RecordsSkipped",
   retried: "SourceRetries",
   sent: "MessagesSent",
 } as const;
 export type MetricKey = keyof typeof METRICS;
 export const METRICS_NAMESPACE = "CascadingEtl";
+
+/**
+ * Why a stage fetches records it neither stores nor rejects (METRICS.skipped), so that
+ * fetched = written + unchanged + rejected + skipped. A repeat is an id served twice in one
+ * pull with the same content: kept once, not an error.
+ */
+export const SKIP_REASONS: Record<StageName, string> = {
+  branches: "repeats within one pull",
+  salespersons: "employees who are not salespersons, repeats within one pull",
+  sales: "sales before the look-back window, repeats within one pull",
+};
 
 /**
  * Why a source record went to the rejects table instead of its stage's table. A closed

@@ -84,6 +84,12 @@ describe("cascade run, end to end", function () {
     assert.equal(report.stages.branches.written, report.source.branches);
     assert.equal(report.stages.salespersons.written, report.source.salespersons);
     assert.equal(report.stages.sales.written, report.source.sales);
+    // Every record fetched is accounted for in one column: the summary adds up.
+    for (const stage of STAGES) {
+      const { fetched, written, unchanged, rejected, skipped } = report.stages[stage];
+      assert.deepEqual({ stage, fetched }, { stage, fetched: written + unchanged + rejected + skipped });
+    }
+    assert.ok(report.stages.salespersons.skipped > 0, "the sample source serves employees who are not salespersons");
   });
 
   describe("against a faulty source, twice", () => {
