@@ -18,6 +18,7 @@ run options:
   --seed N         seed of the source data and its faults (default 1)
   --faults RATE    share of source requests that fail, 0 to 1 (default 0)
   --watch          keep running on the stack's schedule
+  --every DURATION with --watch: run this often instead, e.g. 30s, 5m, 1h
   --keep           stay up after the run and print how to reach the embedded AWS
   --json           print one JSON summary object as the last line
   --verbose        print every line the functions log
@@ -45,6 +46,8 @@ export type Command =
       seed: number;
       faults: number;
       watch: boolean;
+      /** With --watch: milliseconds between runs instead of the schedule's rate(). */
+      everyMs: number | undefined;
       keep: boolean;
       json: boolean;
       verbose: boolean;
@@ -55,6 +58,16 @@ export type Command =
 
 const COMMANDS = ["run", "plan", "rejects", "help"] as const;
 const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A whole number of seconds, minutes, hours or days ("30s", "5m", "1h", "2d"), in milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)([smhd])$/.exec(text);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+}
 
 function stackName(value: string | undefined): string {
   const stack = value ?? "dev";
@@ -77,6 +90,7 @@ export function parseCommand(argv: readonly string[]): Command {
     seed: { type: "string" },
     faults: { type: "string" },
     watch: { type: "boolean" },
+    every: { type: "string" },
     keep: { type: "boolean" },
     json: { type: "boolean" },
     verbose: { type: "boolean" },
@@ -86,7 +100,7 @@ export function parseCommand(argv: readonly string[]): Command {
     region: { type: "string" },
   } as const;
   const allowed: Record<string, Array<keyof typeof options>> = {
-    run: ["stack", "scale", "seed", "faults", "watch", "keep", "json", "verbose"],
+    run: ["stack", "scale", "seed", "faults", "watch", "every", "keep", "json", "verbose"],
     plan: ["stack", "json"],
     rejects: ["table", "stage", "endpoint", "region"],
   };
@@ -132,6 +146,12 @@ export function parseCommand(argv: readonly string[]): Command {
     throw new UsageError(`--faults must be a number from 0 to 1, got "${faultsText}"`);
   if (values.watch === true && values.keep === true)
     throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
+  const everyText = values.every as string | undefined;
+  const everyMs = everyText === undefined ? undefined : parseDuration(everyText);
+  if (everyText !== undefined && everyMs === undefined)
+    throw new UsageError(`--every must be a positive duration such as 30s, 5m, 1h or 1d, got "${everyText}"`);
+  if (everyText !== undefined && values.watch !== true)
+    throw new UsageError("--every sets how often --watch runs: add --watch");
   return {
     command: "run",
     stack: stackName(values.stack as string | undefined),
@@ -139,6 +159,7 @@ export function parseCommand(argv: readonly string[]): Command {
     seed,
     faults,
     watch: values.watch === true,
+    everyMs,
     keep: values.keep === true,
     json: values.json === true,
     verbose: values.verbose === true,
