@@ -69,6 +69,26 @@ export function parseDuration(text: string): number | undefined {
   return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
 }
 
+function scaleOf(text: string, flag: string): ScalePreset {
+  if (!(text in SCALE_PRESETS))
+    throw new UsageError(`${flag} must be one of ${Object.keys(SCALE_PRESETS).join(", ")}, got "${text}"`);
+  return text as ScalePreset;
+}
+
+function seedOf(text = "1"): number {
+  const seed = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed))
+    throw new UsageError(`--seed must be a whole number, got "${text}"`);
+  return seed;
+}
+
+function faultsOf(text = "0"): number {
+  const faults = Number(text);
+  if (text.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1)
+    throw new UsageError(`--faults must be a number from 0 to 1, got "${text}"`);
+  return faults;
+}
+
 function stackName(value: string | undefined): string {
   const stack = value ?? "dev";
   if (!STACK_NAME.test(stack))
@@ -133,17 +153,9 @@ export function parseCommand(argv: readonly string[]): Command {
     };
   }
 
-  const scale = (values.scale as string | undefined) ?? "small";
-  if (!(scale in SCALE_PRESETS))
-    throw new UsageError(`--scale must be one of ${Object.keys(SCALE_PRESETS).join(", ")}, got "${scale}"`);
-  const seedText = (values.seed as string | undefined) ?? "1";
-  const seed = Number(seedText);
-  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(seed))
-    throw new UsageError(`--seed must be a whole number, got "${seedText}"`);
-  const faultsText = (values.faults as string | undefined) ?? "0";
-  const faults = Number(faultsText);
-  if (faultsText.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1)
-    throw new UsageError(`--faults must be a number from 0 to 1, got "${faultsText}"`);
+  const scale = scaleOf((values.scale as string | undefined) ?? "small", "--scale");
+  const seed = seedOf(values.seed as string | undefined);
+  const faults = faultsOf(values.faults as string | undefined);
   if (values.watch === true && values.keep === true)
     throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
   const everyText = values.every as string | undefined;
@@ -155,7 +167,7 @@ export function parseCommand(argv: readonly string[]): Command {
   return {
     command: "run",
     stack: stackName(values.stack as string | undefined),
-    scale: scale as ScalePreset,
+    scale,
     seed,
     faults,
     watch: values.watch === true,
@@ -164,4 +176,40 @@ export function parseCommand(argv: readonly string[]): Command {
     json: values.json === true,
     verbose: values.verbose === true,
   };
+}
+
+export const BENCH_USAGE = `usage: npm run bench [-- options]
+
+Times the local cascade on the dev stack at each scale.
+
+options:
+  --scales LIST    comma-separated scales among small, medium, large (default small,medium,large)
+  --seed N         seed of the source data and its faults (default 1)
+  --faults RATE    share of source requests that fail, 0 to 1 (default 0)
+`;
+
+export interface BenchCommand {
+  scales: ScalePreset[];
+  seed: number;
+  faults: number;
+}
+
+/** `npm run bench`'s arguments, checked as `cascade run` checks its own. */
+export function parseBenchArgs(argv: readonly string[]): BenchCommand | { command: "help" } {
+  if (argv.includes("--help") || argv.includes("-h")) return { command: "help" };
+  let values: { scales?: string; seed?: string; faults?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { scales: { type: "string" }, seed: { type: "string" }, faults: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const scales = (values.scales ?? Object.keys(SCALE_PRESETS).join(","))
+    .split(",")
+    .map((scale) => scaleOf(scale, "--scales"));
+  return { scales, seed: seedOf(values.seed), faults: faultsOf(values.faults) };
 }

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { parseCommand, UsageError } from "../../local/cli-args";
+import { parseBenchArgs, parseCommand, UsageError } from "../../local/cli-args";
 
 describe("cascade command line", () => {
   const runDefaults = {
@@ -75,5 +75,34 @@ describe("cascade command line", () => {
     assert.throws(
       () => parseCommand(["run", "--fast"]),
       (error: unknown) => error instanceof UsageError && /--fast/.test(error.message),
+    ));
+});
+
+describe("npm run bench's command line", () => {
+  const good: Array<[string[], object]> = [
+    [[], { scales: ["small", "medium", "large"], seed: 1, faults: 0 }],
+    [["--scales", "small", "--seed", "7", "--faults", "0.1"], { scales: ["small"], seed: 7, faults: 0.1 }],
+    [["--scales=large,small"], { scales: ["large", "small"], seed: 1, faults: 0 }],
+    [["--help"], { command: "help" }],
+  ];
+  for (const [argv, expected] of good)
+    it(`reads ${JSON.stringify(argv)}`, () => assert.deepEqual(parseBenchArgs(argv), expected));
+
+  const bad: Array<[string[], string]> = [
+    [["--seed", "abc"], '--seed must be a whole number, got "abc"'],
+    [["--faults", "2"], '--faults must be a number from 0 to 1, got "2"'],
+    [["--scales", "small,huge"], '--scales must be one of small, medium, large, got "huge"'],
+    [["--scales", ""], '--scales must be one of small, medium, large, got ""'],
+  ];
+  for (const [argv, message] of bad)
+    it(`refuses ${JSON.stringify(argv)}`, () =>
+      assert.throws(
+        () => parseBenchArgs(argv),
+        (error: unknown) => error instanceof UsageError && error.message === message,
+      ));
+  it("refuses a flag of cascade run it does not take, naming it", () =>
+    assert.throws(
+      () => parseBenchArgs(["--stack", "prod"]),
+      (error: unknown) => error instanceof UsageError && /'--stack'/.test(error.message),
     ));
 });
