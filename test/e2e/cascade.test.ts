@@ -97,8 +97,16 @@ describe("cascade run, end to end", function () {
     let first: RunReport;
     let second: RunReport;
 
+    const output = new Map<string, string[]>();
+
     before(async () => {
-      cascade = await LocalCascade.start({ stack: "dev", scale: "small", seed: 3, faults: 0.3 });
+      cascade = await LocalCascade.start({
+        stack: "dev",
+        scale: "small",
+        seed: 3,
+        faults: 0.3,
+        onOutput: (fn, lines) => output.set(fn, [...(output.get(fn) ?? []), ...lines]),
+      });
       first = await cascade.runOnce();
       second = await cascade.runOnce();
     });
@@ -112,6 +120,19 @@ describe("cascade run, end to end", function () {
       // Every retry answers a fault; a request that runs out of attempts fails its
       // message instead, which SQS delivers again.
       assert.ok(retried > 0 && retried <= faults, `retried ${retried}, injected ${JSON.stringify(injected)}`);
+    });
+
+    it("logs cold_start: true in each execution environment's first invocation only, as Powertools does on Lambda", () => {
+      for (const fn of cascade.pipeline.functions) {
+        const requests = { cold: new Set<string>(), warm: new Set<string>() };
+        for (const line of output.get(fn.spec.name) ?? []) {
+          const entry = line.startsWith("{") ? (JSON.parse(line) as Record<string, unknown>) : {};
+          if (typeof entry.cold_start === "boolean")
+            requests[entry.cold_start ? "cold" : "warm"].add(String(entry.function_request_id));
+        }
+        assert.equal(requests.cold.size, fn.stats.coldStarts, fn.spec.name);
+        assert.ok(requests.warm.size > 0, `${fn.spec.name} ran warm in the second run`);
+      }
     });
 
     it("writes nothing the second time over unchanged data", () => {
