@@ -83,6 +83,9 @@ async function createQueues(aws: EmbeddedAws, topology: Topology): Promise<Local
     if (queue.messageRetentionSeconds !== undefined)
       attributes.MessageRetentionPeriod = String(queue.messageRetentionSeconds);
     if (queue.sqsManagedSseEnabled !== undefined) attributes.SqsManagedSseEnabled = String(queue.sqsManagedSseEnabled);
+    // The planned policy names the planned ARN; locally the queue has the emulator's.
+    if (queue.policy !== undefined)
+      attributes.Policy = queue.policy.split(queue.arn).join(localQueueArn(aws, queue.name));
     if (queue.redrive) {
       const target = byArn.get(queue.redrive.deadLetterTargetArn);
       if (!target) throw new TopologyError(`queue ${queue.name} redrives to a queue the plan does not create`);

@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { STAGES } from "../../functions/lib/contract";
 import { planJson } from "../../local/plan-view";
 import { recordProgram } from "../../local/plan/record";
@@ -132,6 +133,16 @@ describe("cascade run, end to end", function () {
         }
         assert.equal(requests.cold.size, fn.stats.coldStarts, fn.spec.name);
         assert.ok(requests.warm.size > 0, `${fn.spec.name} ran warm in the second run`);
+      }
+    });
+
+    it("gives every queue its planned policy, naming the local queue", async () => {
+      for (const queue of cascade.pipeline.queues) {
+        const { Attributes } = await cascade.aws.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["Policy"] }),
+        );
+        assert.equal(Attributes?.Policy, queue.spec.policy!.split(queue.spec.arn).join(queue.arn), queue.spec.name);
+        assert.match(Attributes!.Policy!, /"aws:SecureTransport"/);
       }
     });
 
