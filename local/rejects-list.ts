@@ -1,5 +1,5 @@
 /**
- * Lists the rejects table (DESIGN.md §3): which source records were refused, by which
+ * Lists the rejects table (docs/design.md, "Rejects"): which source records were refused, by which
  * stage, and why. Queries one stage's partition when a stage is named, scans otherwise.
  */
 import { QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";

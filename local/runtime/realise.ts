@@ -114,7 +114,8 @@ async function putParameters(aws: EmbeddedAws, topology: Topology): Promise<void
 }
 
 async function archiveDirectory(code: unknown, functionName: string): Promise<string> {
-  // A FileArchive's path is a promise in the SDK object the mocks hand over (DESIGN.md §4).
+  // A FileArchive's path is a promise in the SDK object the mocks hand over
+  // (docs/design.md, "The program under mocks").
   const archivePath = await (code as { path?: Promise<string> | string } | undefined)?.path;
   if (typeof archivePath !== "string")
     throw new TopologyError(
