@@ -12,6 +12,7 @@ import { LocalCascade, type Progress } from "./runtime/cascade";
 import { rateMillis } from "./runtime/local-schedule";
 import { formatSummary, toJsonLine, type RunReport } from "./runtime/report";
 import { keepMessage } from "./keep-instructions";
+import { plural } from "./plural";
 import { plannedLine, signalExitCode, stoppedLine, type Phase, type Running } from "./run-messages";
 
 type RunCommand = Extract<Command, { command: "run" }>;
@@ -145,7 +146,8 @@ async function run(command: RunCommand): Promise<number> {
     const { topology } = cascade;
     log(
       `cascade: ${plannedLine(command.stack, cascade.program.resources.length, cascade.localOnly)}; ` +
-        `${topology.tables.length} tables, ${topology.queues.length} queues, ${topology.functions.length} functions ` +
+        `${plural(topology.tables.length, "table")}, ${plural(topology.queues.length, "queue")}, ` +
+        `${plural(topology.functions.length, "function")} ` +
         `realised locally. Running (scale ${command.scale}, seed ${command.seed}, faults ${command.faults})…`,
     );
     if (!(await once())) return await stopped(cascade, phase);

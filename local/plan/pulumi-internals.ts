@@ -40,8 +40,12 @@ type Callback = (error: unknown, response: any) => void;
 type MonitorMethod = (this: unknown, request: any, callback: Callback) => Promise<void>;
 /** The mock monitor methods intercepted, and whether the resource they register is custom. */
 const METHODS = { registerResource: undefined, readResource: true } as const;
-/** The request and response getters read, by the message type that has them. */
-const REQUEST_GETTERS = ["getType", "getName", "getCustom", "getParent", "getDependenciesList"] as const;
+/**
+ * The request getters read. A read request (a StackReference, say) has no custom flag (it is
+ * always custom) and may carry no dependencies, so those two are required of registrations only.
+ */
+const REQUEST_GETTERS = ["getType", "getName", "getParent"] as const;
+const REGISTER_GETTERS = ["getCustom", "getDependenciesList"] as const;
 
 /** Throws PulumiInternalsError unless `prototype` has the monitor methods the recorder wraps. */
 export function checkPulumiInternals(prototype: object = MockMonitor.prototype): void {
@@ -53,7 +57,7 @@ export function checkPulumiInternals(prototype: object = MockMonitor.prototype):
 }
 
 function registrationOf(request: any, custom: boolean | undefined): Registration {
-  for (const getter of REQUEST_GETTERS)
+  for (const getter of custom === undefined ? [...REQUEST_GETTERS, ...REGISTER_GETTERS] : REQUEST_GETTERS)
     if (typeof request?.[getter] !== "function")
       throw new PulumiInternalsError(`the mock monitor's request object has no ${getter}()`);
   return {
@@ -61,7 +65,7 @@ function registrationOf(request: any, custom: boolean | undefined): Registration
     name: request.getName(),
     custom: custom ?? request.getCustom(),
     parentUrn: request.getParent() || undefined,
-    dependencies: [...request.getDependenciesList()],
+    dependencies: typeof request.getDependenciesList === "function" ? [...request.getDependenciesList()] : [],
     options: resourceOptionsOf(request),
   };
 }
