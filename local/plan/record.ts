@@ -342,7 +342,8 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
     await pulumi.runtime.disconnect();
     if (programError !== undefined) throw new ProgramRunError(programError, resources);
     if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
-    if (outputError !== undefined) throw new ProgramRunError(outputError, resources);
+    // As before: an output that fails to resolve rejects with its own error.
+    if (outputError !== undefined) throw outputError;
     return { stack, project, resources, outputs };
   } finally {
     restore();
