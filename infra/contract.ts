@@ -1,5 +1,5 @@
 /**
- * The typed output contract of a stack (DESIGN.md §3). The Pulumi program exports
+ * The typed output contract of a stack (docs/design.md, "Stack outputs"). The Pulumi program exports
  * exactly these shapes, and another project reads them back through a StackReference
  * with `readStackOutputs`, which validates instead of trusting raw `getOutput` strings.
  *

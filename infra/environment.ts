@@ -1,5 +1,5 @@
 /**
- * Each collector's environment (DESIGN.md §3): exactly the variables the stage table
+ * Each collector's environment (docs/design.md, "Function environment"): exactly the variables the stage table
  * gives its stage (`stageEnvironment`), plus Powertools' own. The token never
  * appears here, only the name of the parameter holding it.
  */

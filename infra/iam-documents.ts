@@ -41,7 +41,7 @@ export interface CollectorGrants {
 
 /**
  * The upsert reads keys in batches and writes only changed items in batches
- * (DESIGN.md §3), so batch reads and writes are all a stage needs on its own table;
+ * (docs/design.md, "Upsert"), so batch reads and writes are all a stage needs on its own table;
  * rejects are only ever written, in batches.
  */
 export const TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"] as const;

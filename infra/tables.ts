@@ -42,7 +42,7 @@ export interface TableRef {
 }
 
 /**
- * One table per stage of the cascade and the rejects table (DESIGN.md §1, §3):
+ * One table per stage of the cascade and the rejects table (docs/design.md, "The cascade" and "Rejects"):
  * on-demand, encrypted, streaming new images so downstream consumers can follow
  * changes; rejects expire through DynamoDB TTL. The stage tables may instead be existing
  * ones taken over (`adopt`), e.g. those of the original CloudFormation pipeline.

@@ -5,28 +5,19 @@
  *   npm run bench [-- --scales small,medium,large --seed 1 --faults 0]
  */
 import "./quiet-sdk-notice";
-import { parseArgs } from "node:util";
+import { BENCH_USAGE, parseBenchArgs, UsageError, type BenchCommand } from "./cli-args";
 import { LocalCascade } from "./runtime/cascade";
 import { recordsPerSecond } from "./runtime/report";
-import type { ScalePreset } from "./source-api";
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      scales: { type: "string", default: "small,medium,large" },
-      seed: { type: "string", default: "1" },
-      faults: { type: "string", default: "0" },
-    },
-  });
-  const scales = values.scales.split(",") as ScalePreset[];
+async function bench({ scales, seed, faults }: BenchCommand): Promise<void> {
   console.log("scale    records  start s  run 1 s  rec/s  run 2 s  invocations  conserved");
   for (const scale of scales) {
     const startedAt = Date.now();
     const cascade = await LocalCascade.start({
       stack: "dev",
       scale,
-      seed: Number(values.seed),
-      faults: Number(values.faults),
+      seed,
+      faults,
     });
     const startSeconds = (Date.now() - startedAt) / 1000;
     try {
@@ -52,7 +43,27 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+function main(argv: readonly string[]): Promise<void> | number {
+  try {
+    const command = parseBenchArgs(argv);
+    if ("command" in command) {
+      process.stdout.write(BENCH_USAGE);
+      return 0;
+    }
+    return bench(command);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${BENCH_USAGE}`);
+    return 2;
+  }
+}
+
+Promise.resolve(main(process.argv.slice(2))).then(
+  (code) => {
+    if (typeof code === "number") process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

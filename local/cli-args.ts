@@ -18,6 +18,7 @@ run options:
   --seed N         seed of the source data and its faults (default 1)
   --faults RATE    share of source requests that fail, 0 to 1 (default 0)
   --watch          keep running on the stack's schedule
+  --every DURATION with --watch: run this often instead, e.g. 30s, 5m, 1h
   --keep           stay up after the run and print how to reach the embedded AWS
   --json           print one JSON summary object as the last line
   --verbose        print every line the functions log
@@ -45,6 +46,8 @@ export type Command =
       seed: number;
       faults: number;
       watch: boolean;
+      /** With --watch: milliseconds between runs instead of the schedule's rate(). */
+      everyMs: number | undefined;
       keep: boolean;
       json: boolean;
       verbose: boolean;
@@ -55,6 +58,36 @@ export type Command =
 
 const COMMANDS = ["run", "plan", "rejects", "help"] as const;
 const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
+
+const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A whole number of seconds, minutes, hours or days ("30s", "5m", "1h", "2d"), in milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)([smhd])$/.exec(text);
+  if (!match) return undefined;
+  const ms = Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+function scaleOf(text: string, flag: string): ScalePreset {
+  if (!(text in SCALE_PRESETS))
+    throw new UsageError(`${flag} must be one of ${Object.keys(SCALE_PRESETS).join(", ")}, got "${text}"`);
+  return text as ScalePreset;
+}
+
+function seedOf(text = "1"): number {
+  const seed = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed))
+    throw new UsageError(`--seed must be a whole number, got "${text}"`);
+  return seed;
+}
+
+function faultsOf(text = "0"): number {
+  const faults = Number(text);
+  if (text.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1)
+    throw new UsageError(`--faults must be a number from 0 to 1, got "${text}"`);
+  return faults;
+}
 
 function stackName(value: string | undefined): string {
   const stack = value ?? "dev";
@@ -77,6 +110,7 @@ export function parseCommand(argv: readonly string[]): Command {
     seed: { type: "string" },
     faults: { type: "string" },
     watch: { type: "boolean" },
+    every: { type: "string" },
     keep: { type: "boolean" },
     json: { type: "boolean" },
     verbose: { type: "boolean" },
@@ -86,7 +120,7 @@ export function parseCommand(argv: readonly string[]): Command {
     region: { type: "string" },
   } as const;
   const allowed: Record<string, Array<keyof typeof options>> = {
-    run: ["stack", "scale", "seed", "faults", "watch", "keep", "json", "verbose"],
+    run: ["stack", "scale", "seed", "faults", "watch", "every", "keep", "json", "verbose"],
     plan: ["stack", "json"],
     rejects: ["table", "stage", "endpoint", "region"],
   };
@@ -119,28 +153,63 @@ export function parseCommand(argv: readonly string[]): Command {
     };
   }
 
-  const scale = (values.scale as string | undefined) ?? "small";
-  if (!(scale in SCALE_PRESETS))
-    throw new UsageError(`--scale must be one of ${Object.keys(SCALE_PRESETS).join(", ")}, got "${scale}"`);
-  const seedText = (values.seed as string | undefined) ?? "1";
-  const seed = Number(seedText);
-  if (!/^\d+$/.test(seedText) || !Number.isSafeInteger(seed))
-    throw new UsageError(`--seed must be a whole number, got "${seedText}"`);
-  const faultsText = (values.faults as string | undefined) ?? "0";
-  const faults = Number(faultsText);
-  if (faultsText.trim() === "" || !Number.isFinite(faults) || faults < 0 || faults > 1)
-    throw new UsageError(`--faults must be a number from 0 to 1, got "${faultsText}"`);
+  const scale = scaleOf((values.scale as string | undefined) ?? "small", "--scale");
+  const seed = seedOf(values.seed as string | undefined);
+  const faults = faultsOf(values.faults as string | undefined);
   if (values.watch === true && values.keep === true)
     throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
+  const everyText = values.every as string | undefined;
+  const everyMs = everyText === undefined ? undefined : parseDuration(everyText);
+  if (everyText !== undefined && everyMs === undefined)
+    throw new UsageError(`--every must be a positive duration such as 30s, 5m, 1h or 1d, got "${everyText}"`);
+  if (everyText !== undefined && values.watch !== true)
+    throw new UsageError("--every sets how often --watch runs: add --watch");
   return {
     command: "run",
     stack: stackName(values.stack as string | undefined),
-    scale: scale as ScalePreset,
+    scale,
     seed,
     faults,
     watch: values.watch === true,
+    everyMs,
     keep: values.keep === true,
     json: values.json === true,
     verbose: values.verbose === true,
   };
+}
+
+export const BENCH_USAGE = `usage: npm run bench [-- options]
+
+Times the local cascade on the dev stack at each scale.
+
+options:
+  --scales LIST    comma-separated scales among small, medium, large (default small,medium,large)
+  --seed N         seed of the source data and its faults (default 1)
+  --faults RATE    share of source requests that fail, 0 to 1 (default 0)
+`;
+
+export interface BenchCommand {
+  scales: ScalePreset[];
+  seed: number;
+  faults: number;
+}
+
+/** `npm run bench`'s arguments, checked as `cascade run` checks its own. */
+export function parseBenchArgs(argv: readonly string[]): BenchCommand | { command: "help" } {
+  if (argv.includes("--help") || argv.includes("-h")) return { command: "help" };
+  let values: { scales?: string; seed?: string; faults?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { scales: { type: "string" }, seed: { type: "string" }, faults: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const scales = (values.scales ?? Object.keys(SCALE_PRESETS).join(","))
+    .split(",")
+    .map((scale) => scaleOf(scale, "--scales"));
+  return { scales, seed: seedOf(values.seed), faults: faultsOf(values.faults) };
 }

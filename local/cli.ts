@@ -11,6 +11,9 @@ import { formatRejects, listRejects } from "./rejects-list";
 import { LocalCascade, type Progress } from "./runtime/cascade";
 import { rateMillis } from "./runtime/local-schedule";
 import { formatSummary, toJsonLine, type RunReport } from "./runtime/report";
+import { keepMessage } from "./keep-instructions";
+import { plural } from "./plural";
+import { plannedLine, signalExitCode, stoppedLine, type Phase, type Running } from "./run-messages";
 
 type RunCommand = Extract<Command, { command: "run" }>;
 
@@ -26,8 +29,11 @@ function progressLine(progress: Progress): string {
 function progressPrinter(): { update(progress: Progress): void; done(): void } {
   const tty = process.stderr.isTTY === true;
   let lastPrinted = 0;
+  let finished = false;
   return {
     update(progress) {
+      // An interrupted run goes on reporting progress until its services are closed under it.
+      if (finished) return;
       if (tty) process.stderr.write(`\r\x1b[2K${progressLine(progress)}`);
       else if (Date.now() - lastPrinted >= 1000) {
         lastPrinted = Date.now();
@@ -35,6 +41,7 @@ function progressPrinter(): { update(progress: Progress): void; done(): void } {
       }
     },
     done() {
+      finished = true;
       if (tty) process.stderr.write("\r\x1b[2K");
     },
   };
@@ -57,83 +64,116 @@ function untilLater(ms: number): Promise<void> {
   });
 }
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(signal);
+/** The first SIGINT or SIGTERM from now on; `dispose` stops listening. */
+function firstSignal(): { signal: Promise<NodeJS.Signals>; dispose(): void } {
+  let stop: (signal: NodeJS.Signals) => void = () => undefined;
+  const dispose = () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  };
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    stop = (received) => {
+      dispose();
+      resolve(received);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  return { signal, dispose };
 }
 
-function keepMessage(cascade: LocalCascade): string {
-  const { environment, tables, queues, sourceUrl } = cascade.endpoints();
-  const exports = Object.entries(environment).map(([key, value]) => `  export ${key}=${value}`);
-  return [
-    "",
-    "The embedded AWS stays up until Ctrl-C. Point the AWS CLI or an SDK at it:",
-    ...exports,
-    `  aws dynamodb scan --table-name ${Object.values(tables)[0]} --endpoint-url ${environment.AWS_ENDPOINT_URL_DYNAMODB}`,
-    `  aws sqs list-queues --endpoint-url ${environment.AWS_ENDPOINT_URL_SQS}`,
-    "tables:",
-    ...Object.entries(tables).map(([logical, name]) => `  ${logical}: ${name}`),
-    "queues:",
-    ...Object.entries(queues).map(([logical, url]) => `  ${logical}: ${url}`),
-    `sample source: ${sourceUrl}`,
-  ].join("\n");
+const INTERRUPTED = Symbol("interrupted");
+
+/** `work`, or INTERRUPTED when a signal comes first (`work` is then left to end on its own). */
+async function unlessInterrupted<T>(work: Promise<T>, signal: Promise<unknown>): Promise<T | typeof INTERRUPTED> {
+  work.catch(() => undefined);
+  return Promise.race([work, signal.then((): typeof INTERRUPTED => INTERRUPTED)]);
+}
+
+function running(cascade: LocalCascade): Running {
+  return { functions: cascade.pipeline.functions.length, pollers: cascade.pipeline.mappings.length };
 }
 
 async function run(command: RunCommand): Promise<number> {
   const log = (text: string) => process.stderr.write(`${text}\n`);
+  const interrupt = firstSignal();
+  /** Says what the signal stopped; the exit status is the signal's unless nothing was left undone. */
+  const stopped = async (cascade: LocalCascade | undefined, phase: Phase): Promise<number> => {
+    const signal = await interrupt.signal;
+    log(stoppedLine(signal, phase, cascade && running(cascade)));
+    return phase.kind === "idle" ? 0 : signalExitCode(signal);
+  };
   log(`cascade: evaluating the ${command.stack} stack's Pulumi program offline and starting the embedded AWS…`);
-  const cascade = await LocalCascade.start({
-    stack: command.stack,
-    scale: command.scale,
-    seed: command.seed,
-    faults: command.faults,
-    onOutput: command.verbose ? (fn, lines) => lines.forEach((line) => log(`${fn} ${line}`)) : undefined,
-  });
+  const started = await unlessInterrupted(
+    LocalCascade.start({
+      stack: command.stack,
+      scale: command.scale,
+      seed: command.seed,
+      faults: command.faults,
+      onOutput: command.verbose ? (fn, lines) => lines.forEach((line) => log(`${fn} ${line}`)) : undefined,
+    }),
+    interrupt.signal,
+  );
+  if (started === INTERRUPTED) {
+    interrupt.dispose();
+    // Whatever was half started lives in this process and ends with it.
+    const code = await stopped(undefined, { kind: "starting" });
+    process.exit(code);
+  }
+  const cascade = started;
   let failures = 0;
-  try {
-    log(
-      `cascade: ${cascade.program.resources.length} planned resources; ${cascade.topology.tables.length} tables, ${cascade.topology.queues.length} queues, ${cascade.topology.functions.length} functions realised locally. Running (scale ${command.scale}, seed ${command.seed}, faults ${command.faults})…`,
+  let runs = 0;
+  let phase: Phase = { kind: "starting" };
+  /** One run; false when a signal stopped it. */
+  const once = async (): Promise<boolean> => {
+    runs += 1;
+    const startedAt = Date.now();
+    const printer = progressPrinter();
+    const report = await unlessInterrupted(
+      cascade.runOnce((progress) => printer.update(progress)),
+      interrupt.signal,
     );
-    const once = async () => {
-      const printer = progressPrinter();
-      const report = await cascade.runOnce((progress) => printer.update(progress));
-      printer.done();
-      printReport(report, command.json);
-      if (!report.ok) failures += 1;
-    };
-    await once();
+    printer.done();
+    if (report === INTERRUPTED) {
+      phase = { kind: "running", run: runs, elapsedMs: Date.now() - startedAt };
+      return false;
+    }
+    printReport(report, command.json);
+    if (!report.ok) failures += 1;
+    return true;
+  };
+  try {
+    const { topology } = cascade;
+    log(
+      `cascade: ${plannedLine(command.stack, cascade.program.resources.length, cascade.localOnly)}; ` +
+        `${plural(topology.tables.length, "table")}, ${plural(topology.queues.length, "queue")}, ` +
+        `${plural(topology.functions.length, "function")} ` +
+        `realised locally. Running (scale ${command.scale}, seed ${command.seed}, faults ${command.faults})…`,
+    );
+    if (!(await once())) return await stopped(cascade, phase);
     if (command.watch) {
-      const every = rateMillis(cascade.schedule.spec.expression);
-      if (every === undefined)
+      const expression = cascade.schedule.spec.expression;
+      const every = command.everyMs ?? rateMillis(expression);
+      if (every === undefined) {
         log(
-          `cascade: the schedule ${cascade.schedule.spec.expression} is not a rate(); --watch runs only rate() schedules locally`,
+          `cascade: the schedule ${expression} is not a rate(); --watch runs only rate() schedules ` +
+            `locally unless --every says how often`,
         );
-      else {
-        log(
-          `cascade: watching: the next run in ${every / 1000} s (${cascade.schedule.spec.expression}); Ctrl-C to stop`,
-        );
-        let stopped = false;
-        const signal = waitForSignal().then(() => {
-          stopped = true;
-          log("cascade: stopping after the run in progress, if any");
-        });
-        while (!stopped) {
-          await Promise.race([untilLater(every), signal]);
-          if (!stopped) await once();
+      } else {
+        const why = command.everyMs === undefined ? expression : `--every; the schedule says ${expression}`;
+        log(`cascade: watching: the next run in ${every / 1000} s (${why}); Ctrl-C to stop`);
+        for (;;) {
+          if ((await unlessInterrupted(untilLater(every), interrupt.signal)) === INTERRUPTED) break;
+          if (!(await once())) return await stopped(cascade, phase);
         }
+        await stopped(cascade, { kind: "idle", why: "--watch" });
       }
     } else if (command.keep) {
-      log(keepMessage(cascade));
-      await waitForSignal();
+      log(keepMessage(cascade.endpoints()));
+      await stopped(cascade, { kind: "idle", why: "--keep" });
     }
   } finally {
+    interrupt.dispose();
     await cascade.close();
   }
   return failures === 0 ? 0 : 1;

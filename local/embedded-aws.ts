@@ -94,8 +94,10 @@ export async function startEmbeddedAws(): Promise<EmbeddedAws> {
     dynamodb,
     sqs,
     ssm,
+    // Both region variables: AWS CLI v1 reads only AWS_DEFAULT_REGION, and Lambda sets both.
     env: () => ({
       AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,

@@ -4,7 +4,7 @@
  * credentials and no Pulumi CLI, since the plan comes from the program under mocks.
  */
 import { countByType, type ProgramRun, type RecordedResource } from "./plan/record";
-import { SECRET_SIGNATURE } from "./runtime/topology";
+import * as pulumi from "@pulumi/pulumi";
 
 type Describer = (r: RecordedResource) => Array<string | undefined>;
 
@@ -104,7 +104,7 @@ export function planTree(run: ProgramRun): string {
 /** Replaces secrets with a marker and archives with their path, so the graph prints as JSON. */
 async function printable(value: unknown): Promise<unknown> {
   if (value === null || typeof value !== "object") return value;
-  if (SECRET_SIGNATURE in value) return "[secret]";
+  if (pulumi.runtime.isRpcSecret(value)) return "[secret]";
   const archive = value as { path?: unknown; assets?: unknown };
   if (archive.path instanceof Promise) return { archive: await archive.path };
   if (Array.isArray(value)) return Promise.all(value.map(printable));

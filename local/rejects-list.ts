@@ -1,9 +1,10 @@
 /**
- * Lists the rejects table (DESIGN.md §3): which source records were refused, by which
+ * Lists the rejects table (docs/design.md, "Rejects"): which source records were refused, by which
  * stage, and why. Queries one stage's partition when a stage is named, scans otherwise.
  */
 import { QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { REJECT_ATTRIBUTES, TABLE_KEYS } from "../functions/lib/contract";
+import { plural } from "./plural";
 
 export interface RejectRow {
   stage: string;
@@ -60,5 +61,5 @@ export function formatRejects(rows: readonly RejectRow[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column].length)));
   const line = (values: string[]) =>
     values.map((value, column) => (column === values.length - 1 ? value : value.padEnd(widths[column]))).join("  ");
-  return [line(header), ...cells.map(line), `${rows.length} rejects`].join("\n");
+  return [line(header), ...cells.map(line), plural(rows.length, "reject")].join("\n");
 }

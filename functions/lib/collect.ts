@@ -121,7 +121,10 @@ function storedItem(attributes: Record<string, Plain | undefined>, runId: string
   });
 }
 
-/** Upserts the accepted records, stores every reject, sends the messages; returns the counts. */
+/**
+ * Upserts the accepted records, stores every reject, sends the messages; returns the counts.
+ * What was fetched and is neither accepted nor rejected here was skipped (SKIP_REASONS).
+ */
 async function store<R>(
   deps: CollectorDeps,
   ctx: CollectContext,
@@ -173,6 +176,7 @@ async function store<R>(
     written: result.written.length,
     unchanged: result.unchanged,
     rejected: allRejects.length,
+    skipped: fetched - accepted.length - rejects.length,
     sent,
     rejects: allRejects,
   };

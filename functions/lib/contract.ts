@@ -1,5 +1,5 @@
 /**
- * The contracts that tie the pipeline together (DESIGN.md §3), in one place that the
+ * The contracts that tie the pipeline together (docs/design.md), in one place that the
  * Lambda code, the Pulumi program and the local runtime all import. Nothing here talks
  * to AWS: it is names and shapes only, so a rename is one edit and a type error
  * everywhere it matters.
@@ -13,7 +13,7 @@ export type { StageName, QueueKind };
 /** The rejects table, shared by every stage: its name among the tables (no stage may take it) and its keys. */
 export const REJECTS_TABLE = "rejects";
 export const REJECTS_KEYS = { hashKey: "stage", rangeKey: "source_id" } as const;
-/** The tables the stages write, keyed as in the seed (DESIGN.md §1), and the rejects table. */
+/** The tables the stages write, keyed as in docs/design.md, "The cascade", and the rejects table. */
 export const TABLE_KEYS = {
   ...(Object.fromEntries(STAGE_TABLE.map((stage) => [stage.name, stage.table])) as StageKeys),
   [REJECTS_TABLE]: REJECTS_KEYS,
@@ -32,7 +32,7 @@ export const CONTENT_HASH_ATTRIBUTE = "content_hash";
 export const ENV = {
   /** The stage's own DynamoDB table. */
   tableName: "TABLE_NAME",
-  /** The rejects table (DESIGN.md §3 "Rejects"). */
+  /** The rejects table (docs/design.md, "Rejects"). */
   rejectsTableName: "REJECTS_TABLE_NAME",
   /** The queue the stage fans out to (stages 1 and 2 only). */
   targetQueueUrl: "TARGET_QUEUE_URL",
@@ -84,11 +84,23 @@ export const METRICS = {
   written: "RecordsWritten",
   unchanged: "RecordsUnchanged",
   rejected: "RecordsRejected",
+  skipped: "RecordsSkipped",
   retried: "SourceRetries",
   sent: "MessagesSent",
 } as const;
 export type MetricKey = keyof typeof METRICS;
 export const METRICS_NAMESPACE = "CascadingEtl";
+
+/**
+ * Why a stage fetches records it neither stores nor rejects (METRICS.skipped), so that
+ * fetched = written + unchanged + rejected + skipped. A repeat is an id served twice in one
+ * pull with the same content: kept once, not an error.
+ */
+export const SKIP_REASONS: Record<StageName, string> = {
+  branches: "repeats within one pull",
+  salespersons: "employees who are not salespersons, repeats within one pull",
+  sales: "sales before the look-back window, repeats within one pull",
+};
 
 /**
  * Why a source record went to the rejects table instead of its stage's table. A closed

@@ -1,5 +1,5 @@
 /**
- * The function's environment (DESIGN.md §3), read once at cold start. Missing or
+ * The function's environment (docs/design.md, "Function environment"), read once at cold start. Missing or
  * malformed variables fail the cold start naming the variable, rather than failing
  * some record later with an undefined table name.
  */

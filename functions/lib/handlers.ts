@@ -39,8 +39,8 @@ export function createBranchesHandler(
   const { telemetry } = deps;
   return async (event, context) => {
     const runId = (deps.newRunId ?? randomUUID)();
-    const logger = telemetry.logger.createChild({ persistentKeys: { correlation_id: runId } });
-    logger.addContext(context);
+    const first = telemetry.startInvocation(context);
+    const logger = telemetry.childLogger(context, first, { correlation_id: runId });
     try {
       const summary = await collectBranches(deps, { runId, deadline: deadlineFrom(context), logger }, event);
       telemetry.add(summary);
@@ -74,12 +74,13 @@ function createSqsHandler(
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const { telemetry } = deps;
   return async (event, context) => {
-    telemetry.logger.addContext(context);
+    const first = telemetry.startInvocation(context);
     const deadline = deadlineFrom(context);
     const processor = new BatchProcessor(EventType.SQS);
     const perRecord = async (record: SQSRecord): Promise<void> => {
-      const logger = telemetry.logger.createChild({
-        persistentKeys: { correlation_id: runIdOf(record) ?? "unknown", messageId: record.messageId },
+      const logger = telemetry.childLogger(context, first, {
+        correlation_id: runIdOf(record) ?? "unknown",
+        messageId: record.messageId,
       });
       try {
         const summary = await work(deps, record, { deadline, logger });

@@ -1,4 +1,4 @@
-/** Building and reading the stage messages (DESIGN.md §3), pure. */
+/** Building and reading the stage messages (docs/design.md, "Stage messages"), pure. */
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { RUN_ID_ATTRIBUTE, type BranchMessage, type SalespersonMessage } from "./contract";
 import { BranchMessageSchema, SalespersonMessageSchema, describeIssues } from "./schemas";

@@ -1,4 +1,4 @@
-/** Building rejects items (DESIGN.md §3), pure. */
+/** Building rejects items (docs/design.md, "Rejects"), pure. */
 import { contentHash } from "./hash";
 import { toItem, type Item } from "./item";
 import { REJECTS_TTL_ATTRIBUTE, REJECT_ATTRIBUTES, TABLE_KEYS, type RejectReason, type StageName } from "./contract";

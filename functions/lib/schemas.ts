@@ -1,7 +1,7 @@
 /**
  * zod schemas: the source's record shapes and the pipeline's own messages. The source
  * is a third party, so its records are parsed, never trusted; a record that does not
- * parse goes to rejects (DESIGN.md §3) and the rest go on.
+ * parse goes to rejects (docs/design.md, "Rejects") and the rest go on.
  */
 import { z } from "zod";
 

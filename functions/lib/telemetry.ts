@@ -4,6 +4,7 @@
  * included), so CloudWatch and the local runtime read the same totals.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRICS, METRICS_NAMESPACE, type MetricKey, type StageName } from "./contract";
 import { addCounts, COUNT_KEYS, zeroCounts, type Counts } from "./counts";
@@ -15,10 +16,33 @@ export class Telemetry {
   readonly metrics: Metrics;
   private counts: Counts = zeroCounts();
   private readonly listeners: Array<(counts: Counts) => void> = [];
+  /** Whether this execution environment has started an invocation before. */
+  private warm = false;
 
   constructor(logger: Logger, metrics: Metrics) {
     this.logger = logger;
     this.metrics = metrics;
+  }
+
+  /** Sets the invocation's Lambda context on the logger; true for the environment's first invocation. */
+  startInvocation(context: Context): boolean {
+    this.logger.addContext(context);
+    const first = !this.warm;
+    this.warm = true;
+    return first;
+  }
+
+  /**
+   * A child logger for one invocation or one record of it, with `keys` on every line.
+   * Powertools' createChild adds the parent's context through the child's own cold-start flag,
+   * which is fresh, so every child would log cold_start: true (Logger.createChild and
+   * Utility.getColdStart in aws-powertools/powertools-lambda-typescript). That first use spends
+   * the child's flag, so in a warm environment adding the context again makes it log false.
+   */
+  childLogger(context: Context, first: boolean, keys: Record<string, string>): Logger {
+    const child = this.logger.createChild({ persistentKeys: keys });
+    if (!first) child.addContext(context);
+    return child;
   }
 
   /** Called with each invocation's counts as they are published. */

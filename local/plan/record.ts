@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { interceptRegistrations } from "./pulumi-internals";
 import { loadStackConfig, REPO_ROOT, type StackConfig } from "./stack-config";
 
 export interface RecordedResource {
@@ -259,15 +259,6 @@ async function resolveDeep(value: unknown): Promise<unknown> {
   return value;
 }
 
-/** `import` and `protect` as sent to the engine; read requests carry neither. */
-function resourceOptionsOf(req: any): RecordedResource["options"] {
-  const options: RecordedResource["options"] = {};
-  const importId: unknown = typeof req.getImportid === "function" ? req.getImportid() : "";
-  if (typeof importId === "string" && importId !== "") options.import = importId;
-  if (typeof req.getProtect === "function" && req.getProtect() === true) options.protect = true;
-  return options;
-}
-
 // One program evaluation at a time: the Pulumi runtime's settings are process-wide.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -310,33 +301,17 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
     },
   };
 
-  const proto = MockMonitor.prototype as any;
-  const originalRegister = proto.registerResource;
-  const originalRead = proto.readResource;
-  const wrap = (original: (req: any, cb: any) => Promise<void>, custom: boolean | undefined) =>
-    function (this: unknown, req: any, callback: (err: unknown, resp: any) => void) {
-      const record: RecordedResource = {
-        urn: "",
-        type: req.getType(),
-        name: req.getName(),
-        custom: custom ?? req.getCustom(),
-        parentUrn: req.getParent() || undefined,
-        inputs: {},
-        state: {},
-        dependencies: typeof req.getDependenciesList === "function" ? [...req.getDependenciesList()] : [],
-        options: resourceOptionsOf(req),
-      };
-      resources.push(record);
-      return current.run(record, () =>
-        original.call(this, req, (err: unknown, resp: any) => {
-          if (err) failures.push(err);
-          else record.urn = resp.getUrn();
-          callback(err, resp);
-        }),
-      );
+  const restore = interceptRegistrations((registration) => {
+    const record: RecordedResource = { urn: "", ...registration, inputs: {}, state: {} };
+    resources.push(record);
+    return {
+      run: (body) => current.run(record, body),
+      done(error, urn) {
+        if (error) failures.push(error);
+        else record.urn = urn!;
+      },
     };
-  proto.registerResource = wrap(originalRegister, undefined);
-  proto.readResource = wrap(originalRead, true);
+  });
 
   for (const file of Object.keys(require.cache)) {
     if (file.startsWith(path.join(REPO_ROOT, "infra") + path.sep) || file === entry) delete require.cache[file];
@@ -354,17 +329,24 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
     } catch (error) {
       programError = error;
     }
-    await (pulumi.runtime as any).waitForRPCs();
+    const outputs: Record<string, unknown> = {};
+    let outputError: unknown;
+    if (programError === undefined) {
+      try {
+        for (const [key, value] of Object.entries(exports)) outputs[key] = await resolveDeep(value);
+      } catch (error) {
+        outputError = error;
+      }
+    }
+    // Public API: waits until every registration has been answered, then lets go of the mock monitor.
+    await pulumi.runtime.disconnect();
     if (programError !== undefined) throw new ProgramRunError(programError, resources);
     if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
-    const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exports)) outputs[key] = await resolveDeep(value);
-    await (pulumi.runtime as any).waitForRPCs();
-    if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
+    // As before: an output that fails to resolve rejects with its own error.
+    if (outputError !== undefined) throw outputError;
     return { stack, project, resources, outputs };
   } finally {
-    proto.registerResource = originalRegister;
-    proto.readResource = originalRead;
+    restore();
   }
 }
 

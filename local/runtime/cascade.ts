@@ -6,7 +6,7 @@
  */
 import { STAGES, TABLE_KEYS, METRICS, METRICS_NAMESPACE, type StageName } from "../../functions/lib/contract";
 import { startEmbeddedAws, type EmbeddedAws } from "../embedded-aws";
-import { recordProgram, type ProgramRun } from "../plan/record";
+import { recordProgram, type ProgramRun, type RecordedResource } from "../plan/record";
 import { loadStackConfig } from "../plan/stack-config";
 import { startSourceApi, type FaultOptions, type ScalePreset, type SourceApi } from "../source-api";
 import { listRejects } from "../rejects-list";
@@ -19,6 +19,7 @@ import { realise, type LocalQueue, type RealisedPipeline } from "./realise";
 import { countsFromMetrics } from "../../functions/lib/counts";
 import { byKey } from "../../functions/lib/stages";
 import type { RunReport, StageSummary } from "./report";
+import type { KeptEndpoints } from "../keep-instructions";
 import { cascadeOf, topologyOf, type CascadeStep, type Topology } from "./topology";
 
 /** The token the local source demands, stored by the plan's own SSM parameter. */
@@ -58,6 +59,22 @@ interface Stage {
   deadLetterQueue?: LocalQueue;
 }
 
+/**
+ * The resources the SourceToken component brings: the local run sets sourceApiToken so the
+ * functions read the sample source's token from SSM as deployed ones do, which adds them to
+ * a stack that sets no token (so `cascade run` plans more than `cascade plan`).
+ */
+export function localOnlyResources(resources: readonly RecordedResource[]): RecordedResource[] {
+  const components = new Set(
+    resources.filter((resource) => resource.type === SOURCE_TOKEN_TYPE).map((resource) => resource.urn),
+  );
+  return resources.filter(
+    (resource) =>
+      components.has(resource.urn) || (resource.parentUrn !== undefined && components.has(resource.parentUrn)),
+  );
+}
+const SOURCE_TOKEN_TYPE = "cascading-etl:index:SourceToken";
+
 /** How the source misbehaves at a given overall fault rate. */
 export function faultMix(rate: number): FaultOptions {
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate must be between 0 and 1, got ${rate}`);
@@ -82,6 +99,10 @@ export class LocalCascade {
     readonly pipeline: RealisedPipeline,
     readonly stages: Stage[],
     readonly schedule: LocalSchedule,
+    /** The bearer token the sample source demands, from the plan's SecureString. */
+    readonly sourceToken: string | undefined,
+    /** Resources in the plan only because the local run sets sourceApiToken (see localOnlyResources). */
+    readonly localOnly: readonly RecordedResource[],
   ) {
     for (const stage of stages) this.stageOfFunction.set(stage.fn.spec.name, stage.name);
   }
@@ -141,6 +162,8 @@ export class LocalCascade {
         pipeline,
         stages,
         pipeline.schedules[0].schedule,
+        token,
+        stackConfig.config["cascading-etl:sourceApiToken"] === undefined ? localOnlyResources(program.resources) : [],
       );
       return observer.cascade;
     } catch (error) {
@@ -216,18 +239,21 @@ export class LocalCascade {
     };
   }
 
-  /** Table names, queue URLs and environment for pointing the AWS CLI or an SDK here. */
-  endpoints(): {
-    environment: Record<string, string>;
-    tables: Record<string, string>;
-    queues: Record<string, string>;
-    sourceUrl: string;
-  } {
+  /** Table names, queue URLs, environment and source token for pointing the AWS CLI, an SDK or curl here. */
+  endpoints(): KeptEndpoints {
     return {
       environment: this.aws.env(),
+      dynamodbEndpoint: this.aws.dynamodbEndpoint,
+      sqsEndpoint: this.aws.sqsEndpoint,
       tables: Object.fromEntries(this.topology.tables.map((table) => [table.logicalName, table.name])),
       queues: Object.fromEntries(this.pipeline.queues.map((queue) => [queue.spec.logicalName, queue.url])),
       sourceUrl: this.source.url,
+      sourceToken: this.sourceToken,
+      examples: {
+        table: this.tableName(STAGES[STAGES.length - 1]),
+        rejectsTable: this.tableName("rejects"),
+        queueUrl: this.stages.find((stage) => stage.sourceQueue)!.sourceQueue!.url,
+      },
     };
   }
 
@@ -239,6 +265,17 @@ export class LocalCascade {
     ].flat();
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed) throw failed.reason;
+  }
+
+  /** The planned table of a kind, found by its key schema. */
+  private tableName(kind: keyof typeof TABLE_KEYS): string {
+    const hashKey = TABLE_KEYS[kind].hashKey;
+    const rangeKey = "rangeKey" in TABLE_KEYS[kind] ? TABLE_KEYS[kind].rangeKey : undefined;
+    const table = this.topology.tables.find(
+      (candidate) => candidate.hashKey === hashKey && candidate.rangeKey === rangeKey,
+    );
+    if (!table) throw new Error(`the plan has no ${kind} table`);
+    return table.name;
   }
 
   private observe(functionName: string, lines: string[]): void {
@@ -319,15 +356,7 @@ export class LocalCascade {
     earlierDeadLetters: ReadonlySet<string>,
     schedule: ScheduleRun,
   ): Promise<Census & { deadLetterCounts: Record<StageName, number> }> {
-    const tableName = (kind: keyof typeof TABLE_KEYS) => {
-      const hashKey = TABLE_KEYS[kind].hashKey;
-      const rangeKey = "rangeKey" in TABLE_KEYS[kind] ? TABLE_KEYS[kind].rangeKey : undefined;
-      const table = this.topology.tables.find(
-        (candidate) => candidate.hashKey === hashKey && candidate.rangeKey === rangeKey,
-      );
-      if (!table) throw new Error(`the plan has no ${kind} table`);
-      return table.name;
-    };
+    const tableName = (kind: keyof typeof TABLE_KEYS) => this.tableName(kind);
     const ids = async (kind: StageName) =>
       (await scanAttribute(this.aws.dynamodb, tableName(kind), [TABLE_KEYS[kind].hashKey])).map(
         (item) => item[TABLE_KEYS[kind].hashKey],

@@ -28,6 +28,10 @@ export function localEnvironment(planned: Record<string, string>, mapping: Envir
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(mapping.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    // Lambda sets it in every on-demand environment; Powertools reports cold_start: true on an
+    // environment's first invocation only when it reads "on-demand" here (commons Utility.ts,
+    // https://github.com/aws-powertools/powertools-lambda-typescript/blob/main/packages/commons/src/Utility.ts).
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     // Lambda runs Node.js 22; the SDK's notice about older local Node.js versions would
     // otherwise repeat on every cold start.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -84,6 +84,9 @@ async function createQueues(aws: EmbeddedAws, topology: Topology): Promise<Local
     if (queue.messageRetentionSeconds !== undefined)
       attributes.MessageRetentionPeriod = String(queue.messageRetentionSeconds);
     if (queue.sqsManagedSseEnabled !== undefined) attributes.SqsManagedSseEnabled = String(queue.sqsManagedSseEnabled);
+    // The planned policy names the planned ARN; locally the queue has the emulator's.
+    if (queue.policy !== undefined)
+      attributes.Policy = queue.policy.split(queue.arn).join(localQueueArn(aws, queue.name));
     if (queue.redrive) {
       const target = byArn.get(queue.redrive.deadLetterTargetArn);
       if (!target) throw new TopologyError(`queue ${queue.name} redrives to a queue the plan does not create`);
@@ -112,7 +115,8 @@ async function putParameters(aws: EmbeddedAws, topology: Topology): Promise<void
 }
 
 async function archiveDirectory(code: unknown, functionName: string): Promise<string> {
-  // A FileArchive's path is a promise in the SDK object the mocks hand over (DESIGN.md §4).
+  // A FileArchive's path is a promise in the SDK object the mocks hand over
+  // (docs/design.md, "The program under mocks").
   const archivePath = await (code as { path?: Promise<string> | string } | undefined)?.path;
   if (typeof archivePath !== "string")
     throw new TopologyError(

@@ -2,8 +2,9 @@
  * The run's report: the per-stage summary table, the conservation verdict, timings and
  * the one-line JSON object scripts read. Pure formatting.
  */
-import { STAGES, type StageName } from "../../functions/lib/contract";
+import { SKIP_REASONS, STAGES, type StageName } from "../../functions/lib/contract";
 import { COUNT_KEYS, type Counts } from "../../functions/lib/counts";
+import { plural } from "../plural";
 
 /** One stage's row of the summary: its invocations, the counts its functions published, its DLQ. */
 export interface StageSummary extends Counts {
@@ -47,6 +48,24 @@ export function recordsPerSecond(report: RunReport): number {
   return report.durationMs > 0 ? Math.round((records * 1000) / report.durationMs) : 0;
 }
 
+/** Why the `skipped` column is not zero: one line per stage that skipped anything. */
+function skippedLines(report: RunReport): string[] {
+  return STAGES.filter((stage) => report.stages[stage].skipped > 0).map(
+    (stage) => `skipped        ${stage}: ${plural(report.stages[stage].skipped, "record")} (${SKIP_REASONS[stage]})`,
+  );
+}
+
+function scheduleLine(schedule: RunReport["schedule"]): string {
+  if (schedule.ok)
+    return schedule.attempts > 1
+      ? `the scheduled invocation succeeded after ${plural(schedule.attempts, "attempt")}`
+      : "the scheduled invocation succeeded";
+  return (
+    `the scheduled invocation failed ${plural(schedule.attempts, "time")}` +
+    (schedule.deadLettered ? " and went to its on-failure destination" : " and had nowhere to go")
+  );
+}
+
 export function formatSummary(report: RunReport): string {
   const header = ["stage", ...COLUMNS.map(([, title]) => title)];
   const rows = STAGES.map((stage) => [stage, ...COLUMNS.map(([key]) => String(report.stages[stage][key]))]);
@@ -57,15 +76,22 @@ export function formatSummary(report: RunReport): string {
       .join("  ");
   const verdict = report.ok
     ? `conservation holds: every record served is in its table, in rejects or in a DLQ (0 lost, 0 duplicated)`
-    : `conservation FAILED: ${report.lost} lost, ${report.duplicates} duplicated, ${report.unexpected} not served by the source${report.examples.length ? `\n  e.g. ${report.examples.join("\n       ")}` : ""}`;
+    : `conservation FAILED: ${report.lost} lost, ${report.duplicates} duplicated, ` +
+      `${report.unexpected} not served by the source` +
+      (report.examples.length ? `\n  e.g. ${report.examples.join("\n       ")}` : "");
+  const { source, tables, schedule, requests } = report;
   return [
     line(header),
     ...rows.map(line),
     "",
-    `source served  ${report.source.branches} branches, ${report.source.salespersons} salespersons, ${report.source.sales} sales, ${report.source.invalid} invalid records`,
-    `tables hold    ${report.tables.branches} branches, ${report.tables.salespersons} salespersons, ${report.tables.sales} sales, ${report.tables.rejects} rejects; this run dead-lettered ${report.dlq} messages`,
-    `schedule       ${report.schedule.ok ? "the scheduled invocation succeeded" : `the scheduled invocation failed ${report.schedule.attempts} times${report.schedule.deadLettered ? " and went to its on-failure destination" : " and had nowhere to go"}`}${report.schedule.attempts > 1 && report.schedule.ok ? ` after ${report.schedule.attempts} attempts` : ""}`,
-    `requests       ${report.requests.dynamodb} DynamoDB, ${report.requests.sqs} SQS, ${report.requests.ssm} SSM, ${report.requests.source} source`,
+    ...skippedLines(report),
+    `source served  ${plural(source.branches, "branch", "branches")}, ${plural(source.salespersons, "salesperson")}, ` +
+      `${plural(source.sales, "sale")}, ${plural(source.invalid, "invalid record")}`,
+    `tables hold    ${plural(tables.branches, "branch", "branches")}, ${plural(tables.salespersons, "salesperson")}, ` +
+      `${plural(tables.sales, "sale")}, ${plural(tables.rejects, "reject")}; ` +
+      `this run dead-lettered ${plural(report.dlq, "message")}`,
+    `schedule       ${scheduleLine(schedule)}`,
+    `requests       ${requests.dynamodb} DynamoDB, ${requests.sqs} SQS, ${requests.ssm} SSM, ${requests.source} source`,
     `took           ${(report.durationMs / 1000).toFixed(2)} s (${recordsPerSecond(report)} records/s)`,
     verdict,
   ].join("\n");

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { LAMBDA_DEFAULTS, SQS_EVENT_SOURCE_DEFAULTS } from "../../infra/aws-limits";
 import type { RecordedResource } from "../plan/record";
+import * as pulumi from "@pulumi/pulumi";
 
 export const RESOURCE_TYPES = {
   table: "aws:dynamodb/table:Table",
@@ -116,13 +117,11 @@ export class TopologyError extends Error {
 
 /**
  * Secret inputs reach the mocks wrapped in Pulumi's secret envelope; the local runtime
- * needs the plain value (it only ever goes into the embedded SSM).
+ * needs the plain value (it only ever goes into the embedded SSM). Pulumi's own public
+ * helpers open it, so the envelope's signature is not written here.
  */
-export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 function unwrapSecret(found: unknown): unknown {
-  if (found !== null && typeof found === "object" && SECRET_SIGNATURE in found)
-    return (found as { value?: unknown }).value;
-  return found;
+  return pulumi.runtime.isRpcSecret(found) ? pulumi.runtime.unwrapRpcSecret(found) : found;
 }
 
 /** A resource's value for a key: the engine's state wins over what was asked for. */

@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { STAGES } from "../../functions/lib/contract";
 import { planJson } from "../../local/plan-view";
 import { recordProgram } from "../../local/plan/record";
@@ -84,6 +85,12 @@ describe("cascade run, end to end", function () {
     assert.equal(report.stages.branches.written, report.source.branches);
     assert.equal(report.stages.salespersons.written, report.source.salespersons);
     assert.equal(report.stages.sales.written, report.source.sales);
+    // Every record fetched is accounted for in one column: the summary adds up.
+    for (const stage of STAGES) {
+      const { fetched, written, unchanged, rejected, skipped } = report.stages[stage];
+      assert.deepEqual({ stage, fetched }, { stage, fetched: written + unchanged + rejected + skipped });
+    }
+    assert.ok(report.stages.salespersons.skipped > 0, "the sample source serves employees who are not salespersons");
   });
 
   describe("against a faulty source, twice", () => {
@@ -91,8 +98,16 @@ describe("cascade run, end to end", function () {
     let first: RunReport;
     let second: RunReport;
 
+    const output = new Map<string, string[]>();
+
     before(async () => {
-      cascade = await LocalCascade.start({ stack: "dev", scale: "small", seed: 3, faults: 0.3 });
+      cascade = await LocalCascade.start({
+        stack: "dev",
+        scale: "small",
+        seed: 3,
+        faults: 0.3,
+        onOutput: (fn, lines) => output.set(fn, [...(output.get(fn) ?? []), ...lines]),
+      });
       first = await cascade.runOnce();
       second = await cascade.runOnce();
     });
@@ -106,6 +121,29 @@ describe("cascade run, end to end", function () {
       // Every retry answers a fault; a request that runs out of attempts fails its
       // message instead, which SQS delivers again.
       assert.ok(retried > 0 && retried <= faults, `retried ${retried}, injected ${JSON.stringify(injected)}`);
+    });
+
+    it("logs cold_start: true in each execution environment's first invocation only, as Powertools does on Lambda", () => {
+      for (const fn of cascade.pipeline.functions) {
+        const requests = { cold: new Set<string>(), warm: new Set<string>() };
+        for (const line of output.get(fn.spec.name) ?? []) {
+          const entry = line.startsWith("{") ? (JSON.parse(line) as Record<string, unknown>) : {};
+          if (typeof entry.cold_start === "boolean")
+            requests[entry.cold_start ? "cold" : "warm"].add(String(entry.function_request_id));
+        }
+        assert.equal(requests.cold.size, fn.stats.coldStarts, fn.spec.name);
+        assert.ok(requests.warm.size > 0, `${fn.spec.name} ran warm in the second run`);
+      }
+    });
+
+    it("gives every queue its planned policy, naming the local queue", async () => {
+      for (const queue of cascade.pipeline.queues) {
+        const { Attributes } = await cascade.aws.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["Policy"] }),
+        );
+        assert.equal(Attributes?.Policy, queue.spec.policy!.split(queue.spec.arn).join(queue.arn), queue.spec.name);
+        assert.match(Attributes!.Policy!, /"aws:SecureTransport"/);
+      }
     });
 
     it("writes nothing the second time over unchanged data", () => {

@@ -112,7 +112,7 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
     assert.equal(branches.error, undefined, JSON.stringify(branches.error));
     assert.deepEqual(
       { ...(branches.result as object), runId: undefined },
-      { runId: undefined, fetched: 2, written: 2, unchanged: 0, rejected: 0, retried: 0, sent: 2 },
+      { runId: undefined, fetched: 2, written: 2, unchanged: 0, rejected: 0, skipped: 0, retried: 0, sent: 2 },
     );
 
     const salespersons = await invoke(bundles.salespersons, envFor("salespersons"), await toEvent(fx.queues.employee));
@@ -132,7 +132,13 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
       [
         "salespersons",
         salespersons,
-        { fetched: 8, written: truth.employees.salespersons.length, sent: truth.employees.salespersons.length },
+        {
+          fetched: 8,
+          written: truth.employees.salespersons.length,
+          // The employees who are not salespersons.
+          skipped: 8 - truth.employees.salespersons.length,
+          sent: truth.employees.salespersons.length,
+        },
       ],
       ["sales", sales, { fetched: truth.sales.valid.length, written: truth.sales.valid.length, sent: 0 }],
     ] as const) {
@@ -146,7 +152,7 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
       assert.deepEqual(directive.Metrics.map((m) => m.Name).sort(), Object.values(METRICS).sort());
       assert.deepEqual(
         countsFromMetrics(doc as unknown as Record<string, number>),
-        { ...expectedCounts, rejected: 0, unchanged: 0, retried: 0 },
+        { skipped: 0, ...expectedCounts, rejected: 0, unchanged: 0, retried: 0 },
         stage,
       );
     }

@@ -52,6 +52,7 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
         written: 3,
         unchanged: 0,
         rejected: 0,
+        skipped: 0,
         retried: 0,
         sent: 3,
       });

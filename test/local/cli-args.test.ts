@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { parseCommand, UsageError } from "../../local/cli-args";
+import { parseBenchArgs, parseCommand, UsageError } from "../../local/cli-args";
 
 describe("cascade command line", () => {
   const runDefaults = {
@@ -9,6 +9,7 @@ describe("cascade command line", () => {
     seed: 1,
     faults: 0,
     watch: false,
+    everyMs: undefined,
     keep: false,
     json: false,
     verbose: false,
@@ -22,6 +23,10 @@ describe("cascade command line", () => {
       { ...runDefaults, stack: "prod", scale: "large", seed: 42, faults: 0.25, keep: true, verbose: true },
     ],
     [["run", "--watch"], { ...runDefaults, watch: true }],
+    [["run", "--watch", "--every", "30s"], { ...runDefaults, watch: true, everyMs: 30_000 }],
+    [["run", "--watch", "--every=5m"], { ...runDefaults, watch: true, everyMs: 300_000 }],
+    [["run", "--watch", "--every", "2h"], { ...runDefaults, watch: true, everyMs: 7_200_000 }],
+    [["run", "--watch", "--every", "1d"], { ...runDefaults, watch: true, everyMs: 86_400_000 }],
     [["run", "--faults", "1"], { ...runDefaults, faults: 1 }],
     [["plan"], { command: "plan", stack: "dev", json: false }],
     [["plan", "--stack", "prod", "--json"], { command: "plan", stack: "prod", json: true }],
@@ -44,6 +49,14 @@ describe("cascade command line", () => {
     [["run", "--faults", "lots"], '--faults must be a number from 0 to 1, got "lots"'],
     [["run", "--stack", "../etc"], '--stack must be a stack name (letters, digits, - _ .), got "../etc"'],
     [["run", "--watch", "--keep"], "--watch and --keep cannot be combined: --watch already keeps running"],
+    [["run", "--every", "30s"], "--every sets how often --watch runs: add --watch"],
+    [["run", "--watch", "--every", "0s"], '--every must be a positive duration such as 30s, 5m, 1h or 1d, got "0s"'],
+    [["run", "--watch", "--every", "30"], '--every must be a positive duration such as 30s, 5m, 1h or 1d, got "30"'],
+    [
+      ["run", "--watch", "--every", "1.5h"],
+      '--every must be a positive duration such as 30s, 5m, 1h or 1d, got "1.5h"',
+    ],
+    [["run", "--watch", "--every=-5m"], '--every must be a positive duration such as 30s, 5m, 1h or 1d, got "-5m"'],
     [["plan", "--scale", "small"], '--scale is not an option of "plan"; it takes --stack, --json'],
     [["rejects"], "--table is required: the name of the rejects table"],
     [
@@ -62,5 +75,34 @@ describe("cascade command line", () => {
     assert.throws(
       () => parseCommand(["run", "--fast"]),
       (error: unknown) => error instanceof UsageError && /--fast/.test(error.message),
+    ));
+});
+
+describe("npm run bench's command line", () => {
+  const good: Array<[string[], object]> = [
+    [[], { scales: ["small", "medium", "large"], seed: 1, faults: 0 }],
+    [["--scales", "small", "--seed", "7", "--faults", "0.1"], { scales: ["small"], seed: 7, faults: 0.1 }],
+    [["--scales=large,small"], { scales: ["large", "small"], seed: 1, faults: 0 }],
+    [["--help"], { command: "help" }],
+  ];
+  for (const [argv, expected] of good)
+    it(`reads ${JSON.stringify(argv)}`, () => assert.deepEqual(parseBenchArgs(argv), expected));
+
+  const bad: Array<[string[], string]> = [
+    [["--seed", "abc"], '--seed must be a whole number, got "abc"'],
+    [["--faults", "2"], '--faults must be a number from 0 to 1, got "2"'],
+    [["--scales", "small,huge"], '--scales must be one of small, medium, large, got "huge"'],
+    [["--scales", ""], '--scales must be one of small, medium, large, got ""'],
+  ];
+  for (const [argv, message] of bad)
+    it(`refuses ${JSON.stringify(argv)}`, () =>
+      assert.throws(
+        () => parseBenchArgs(argv),
+        (error: unknown) => error instanceof UsageError && error.message === message,
+      ));
+  it("refuses a flag of cascade run it does not take, naming it", () =>
+    assert.throws(
+      () => parseBenchArgs(["--stack", "prod"]),
+      (error: unknown) => error instanceof UsageError && /'--stack'/.test(error.message),
     ));
 });

@@ -137,6 +137,7 @@ describe("localEnvironment", () => {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "256",
       AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
       AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     });
   });

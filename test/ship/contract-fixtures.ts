@@ -1,4 +1,4 @@
-/** Valid stack outputs under the contract (DESIGN.md §3), as a real stack would export them. */
+/** Valid stack outputs under the contract (docs/design.md, "Stack outputs"), as a real stack would export them. */
 import type { PipelineOutputs, SharedOutputs } from "../../infra/contract";
 
 export const FIXTURE_ACCOUNT = "123456789012";
