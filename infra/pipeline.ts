@@ -30,6 +30,7 @@ import { collectorEnvironment } from "./environment";
 import { Iam } from "./iam";
 import { Monitoring } from "./monitoring";
 import {
+  dashboardName,
   logGroupArn,
   logGroupName,
   partitionOf,
@@ -351,6 +352,7 @@ function createCollectors(
   const monitoring = new Monitoring(`${prefix}-monitoring`, {
     region: config.region,
     cascade: cascadeLine(stages),
+    dashboardName: dashboardName(config.project, config.stack),
     functions: byKey(stageNames(stages), (stage) => ({
       name: collectors[stage].functionName,
       timeoutSeconds: collectors[stage].timeoutSeconds,
