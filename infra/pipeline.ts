@@ -105,6 +105,9 @@ export function createPipeline(config: LoadedConfig, stages: StageTable = STAGE_
     pointInTimeRecovery: config.pointInTimeRecovery,
     deletionProtection: config.deletionProtection,
     adopt: config.adoptTables,
+    // One fact per stack: a stack whose tables AWS must not delete is one whose tables
+    // Pulumi must not delete or replace either.
+    retain: config.deletionProtection,
   });
   // A queue's consumer's timeout sizes its visibility.
   const visibility = byKey(queueKinds, (kind) =>

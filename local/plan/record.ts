@@ -24,8 +24,23 @@ export interface RecordedResource {
   id?: string;
   /** URNs the engine would create first: explicit dependsOn and those of every input. */
   dependencies: string[];
-  /** The resource options the engine acts on beyond creating: adopt an existing resource, refuse to delete it. */
-  options: { import?: string; protect?: boolean };
+  /** The resource options the engine acts on beyond creating; absent ones are off or empty. */
+  options: RecordedOptions;
+}
+
+/** One alias as the engine receives it: an old URN, or the parts of one that differ from the resource's own. */
+export type RecordedAlias =
+  | { urn: string }
+  | { name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean };
+
+export interface RecordedOptions {
+  /** The id of an existing resource to adopt (the `import` option). */
+  import?: string;
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  aliases?: RecordedAlias[];
+  /** An explicit provider reference; absent when the package's default provider (configured from the stack) manages it. */
+  provider?: string;
 }
 
 export interface ProgramRun {
@@ -260,11 +275,30 @@ async function resolveDeep(value: unknown): Promise<unknown> {
 }
 
 /** `import` and `protect` as sent to the engine; read requests carry neither. */
-function resourceOptionsOf(req: any): RecordedResource["options"] {
-  const options: RecordedResource["options"] = {};
-  const importId: unknown = typeof req.getImportid === "function" ? req.getImportid() : "";
+function resourceOptionsOf(req: any): RecordedOptions {
+  const has = (getter: string) => typeof req[getter] === "function";
+  const options: RecordedOptions = {};
+  const importId: unknown = has("getImportid") ? req.getImportid() : "";
   if (typeof importId === "string" && importId !== "") options.import = importId;
-  if (typeof req.getProtect === "function" && req.getProtect() === true) options.protect = true;
+  if (has("getProtect") && req.getProtect() === true) options.protect = true;
+  if (has("getRetainondelete") && req.getRetainondelete() === true) options.retainOnDelete = true;
+  const aliases: RecordedAlias[] = [];
+  for (const alias of has("getAliasesList") ? req.getAliasesList() : []) {
+    if (alias.hasSpec()) {
+      const spec = alias.getSpec();
+      const parts: Record<string, string | boolean> = {
+        name: spec.getName(),
+        type: spec.getType(),
+        stack: spec.getStack(),
+        project: spec.getProject(),
+        parentUrn: spec.getParenturn(),
+        noParent: spec.getNoparent(),
+      };
+      aliases.push(Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== "" && v !== false)));
+    } else aliases.push({ urn: alias.getUrn() });
+  }
+  for (const urn of has("getAliasurnsList") ? req.getAliasurnsList() : []) aliases.push({ urn });
+  if (aliases.length > 0) options.aliases = aliases;
   return options;
 }
 
