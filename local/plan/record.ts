@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { loadStackConfig, REPO_ROOT, type StackConfig } from "./stack-config";
 
 export interface RecordedResource {
@@ -26,6 +27,8 @@ export interface RecordedResource {
   dependencies: string[];
   /** The resource options the engine acts on beyond creating; absent ones are off or empty. */
   options: RecordedOptions;
+  /** Inputs holding a secret somewhere inside, as the engine receives them (the mocks see them unwrapped). */
+  secretInputs: string[];
 }
 
 /** One alias as the engine receives it: an old URN, or the parts of one that differ from the resource's own. */
@@ -48,6 +51,8 @@ export interface ProgramRun {
   project: string;
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
+  /** Stack outputs the engine would store as secrets. */
+  secretOutputs: string[];
 }
 
 export interface RecordOptions {
@@ -60,6 +65,8 @@ export interface RecordOptions {
   entry?: string;
   /** Outputs served to `pulumi.StackReference`s, by referenced stack name. */
   stackReferences?: Record<string, Record<string, unknown>>;
+  /** The names of the outputs each referenced stack exports as secrets. */
+  secretStackReferenceOutputs?: Record<string, string[]>;
 }
 
 /** The fake account every recorded ARN belongs to. */
@@ -94,7 +101,13 @@ function computeState(
   type: string,
   name: string,
   inputs: Record<string, any>,
-  ctx: { stack: string; region: string; account: string; stackReferences: Record<string, Record<string, unknown>> },
+  ctx: {
+    stack: string;
+    region: string;
+    account: string;
+    stackReferences: Record<string, Record<string, unknown>>;
+    secretStackReferenceOutputs: Record<string, string[]>;
+  },
 ): Computed {
   const { region, account } = ctx;
   const physical = (key = "name"): string =>
@@ -105,7 +118,8 @@ function computeState(
       const outputs = ctx.stackReferences[refName];
       if (outputs === undefined)
         throw new Error(`no mocked outputs for stack reference ${refName}; pass stackReferences`);
-      return { id: refName, state: { name: refName, outputs, secretOutputNames: [] } };
+      const secretOutputNames = ctx.secretStackReferenceOutputs[refName] ?? [];
+      return { id: refName, state: { name: refName, outputs, secretOutputNames } };
     }
     case "aws:dynamodb/table:Table": {
       const n = physical();
@@ -274,7 +288,7 @@ async function resolveDeep(value: unknown): Promise<unknown> {
   return value;
 }
 
-/** `import` and `protect` as sent to the engine; read requests carry neither. */
+/** The options as sent to the engine, those set only; read requests carry none. */
 function resourceOptionsOf(req: any): RecordedOptions {
   const has = (getter: string) => typeof req[getter] === "function";
   const options: RecordedOptions = {};
@@ -302,6 +316,34 @@ function resourceOptionsOf(req: any): RecordedOptions {
   return options;
 }
 
+/** Whether a value holds a secret Output anywhere inside, as the engine would see it when it serializes the value. */
+async function isSecretDeep(value: unknown): Promise<boolean> {
+  if (pulumi.Output.isInstance(value)) {
+    if (await (value as any).isSecret) return true;
+    return isSecretDeep(await (value as any).promise());
+  }
+  if (value instanceof Promise) return isSecretDeep(await value);
+  if (Array.isArray(value)) return (await Promise.all(value.map(isSecretDeep))).some(Boolean);
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return (await Promise.all(Object.values(value).map(isSecretDeep))).some(Boolean);
+  return false;
+}
+
+/** The top-level keys of serialized properties that hold a secret (Pulumi's secret signature) anywhere inside. */
+function secretKeysOf(serialized: Record<string, unknown> | undefined): string[] {
+  const holdsSecret = (value: unknown): boolean => {
+    if (Array.isArray(value)) return value.some(holdsSecret);
+    if (value === null || typeof value !== "object") return false;
+    const record = value as Record<string, unknown>;
+    if (record[rpc.specialSigKey] === rpc.specialSecretSig) return true;
+    return Object.values(record).some(holdsSecret);
+  };
+  return Object.entries(serialized ?? {})
+    .filter(([, value]) => holdsSecret(value))
+    .map(([key]) => key)
+    .sort();
+}
+
 // One program evaluation at a time: the Pulumi runtime's settings are process-wide.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -316,7 +358,13 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
   const stackConfig = opts.config ?? loadStackConfig(opts.stack, { overrides: opts.overrides });
   const { project, stack } = stackConfig;
   const region = stackConfig.config["aws:region"] ?? DEFAULT_REGION;
-  const ctx = { stack, region, account: MOCK_ACCOUNT_ID, stackReferences: opts.stackReferences ?? {} };
+  const ctx = {
+    stack,
+    region,
+    account: MOCK_ACCOUNT_ID,
+    stackReferences: opts.stackReferences ?? {},
+    secretStackReferenceOutputs: opts.secretStackReferenceOutputs ?? {},
+  };
   const entry = path.resolve(opts.entry ?? path.join(REPO_ROOT, "infra", "index.ts"));
 
   const resources: RecordedResource[] = [];
@@ -359,6 +407,7 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
         state: {},
         dependencies: typeof req.getDependenciesList === "function" ? [...req.getDependenciesList()] : [],
         options: resourceOptionsOf(req),
+        secretInputs: secretKeysOf(typeof req.getObject === "function" ? req.getObject()?.toJavaScript() : undefined),
       };
       resources.push(record);
       return current.run(record, () =>
@@ -392,10 +441,14 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
     if (programError !== undefined) throw new ProgramRunError(programError, resources);
     if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exports)) outputs[key] = await resolveDeep(value);
+    const secretOutputs: string[] = [];
+    for (const [key, value] of Object.entries(exports)) {
+      if (await isSecretDeep(value)) secretOutputs.push(key);
+      outputs[key] = await resolveDeep(value);
+    }
     await (pulumi.runtime as any).waitForRPCs();
     if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
-    return { stack, project, resources, outputs };
+    return { stack, project, resources, outputs, secretOutputs };
   } finally {
     proto.registerResource = originalRegister;
     proto.readResource = originalRead;
