@@ -104,6 +104,14 @@ export const CONFIG_SPEC = {
       "Source API token. Optional; when set it is stored as an SSM SecureString and the functions get only the parameter name.",
     split: "pipeline",
   },
+  sourceApiTokenVersion: {
+    type: "integer",
+    default: 1,
+    description:
+      "Version of sourceApiToken; raise it with every new token. The token is written to SSM as a write-only " +
+      "value that Pulumi never stores, so this number is how an update sees that the token changed.",
+    split: "pipeline",
+  },
   schedule: {
     type: "string",
     default: "rate(1 hour)",
@@ -256,6 +264,13 @@ export const CONFIG_SPEC = {
       "encryption with the AWS managed key, point-in-time recovery and deletion protection as configured, in place).",
     split: "shared",
   },
+  permissionsBoundaryArn: {
+    type: "string",
+    default: "",
+    description:
+      "ARN of the IAM policy set as permissions boundary on every role the program creates (output " +
+      "permissionsBoundaryArn of infra/deployments, whose deploy roles require it). Empty means none.",
+  },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_SPEC;
@@ -305,6 +320,7 @@ export interface PipelineConfig {
   sourceApiUrl: string;
   /** Plain here; `loadConfig` marks it secret before any resource sees it. */
   sourceApiToken?: string;
+  sourceApiTokenVersion: number;
   schedule: string;
   scheduleBranches: string[];
   lookbackHours: number;
@@ -328,6 +344,8 @@ export interface PipelineConfig {
   asyncMaxEventAgeSeconds: number;
   /** Absent unless all three adopt*Table keys are set. */
   adoptTables?: AdoptedTables;
+  /** Set on every role the program creates. */
+  permissionsBoundaryArn?: string;
 }
 
 /** Thrown once with every invalid key, before any resource is registered. */
@@ -345,6 +363,8 @@ const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** A customer or AWS managed policy: IAM path and name characters are [\w+=,.@-] (IAM API reference, Policy). */
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 /** A Pulumi stack name, and a fully qualified reference to one (<org>/<project>/<stack>). */
 const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
 const QUALIFIED_STACK = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -433,6 +453,7 @@ export function parseConfig(
   }
 
   const sourceApiToken = optionalString("sourceApiToken");
+  const sourceApiTokenVersion = int("sourceApiTokenVersion", 1, Number.MAX_SAFE_INTEGER);
 
   const schedule = (rawOf("schedule") ?? "").trim();
   const scheduleIssue = scheduleProblem(schedule);
@@ -517,6 +538,9 @@ export function parseConfig(
   const scheduleMaxEventAgeSeconds = int("scheduleMaxEventAgeSeconds", 60, 86400);
   const asyncMaxRetryAttempts = int("asyncMaxRetryAttempts", 0, 2);
   const asyncMaxEventAgeSeconds = int("asyncMaxEventAgeSeconds", 60, 21600);
+  const permissionsBoundaryArn = optionalString("permissionsBoundaryArn");
+  if (permissionsBoundaryArn !== undefined && !POLICY_ARN.test(permissionsBoundaryArn))
+    fail("permissionsBoundaryArn", "must be the ARN of an IAM policy or empty", permissionsBoundaryArn);
 
   const adoptTables = parseAdoptedTables(rawOf, fail);
 
@@ -547,6 +571,7 @@ export function parseConfig(
       stackRole: stackRole!,
       sourceApiUrl,
       sourceApiToken,
+      sourceApiTokenVersion,
       schedule,
       scheduleBranches,
       lookbackHours,
@@ -569,6 +594,7 @@ export function parseConfig(
       asyncMaxRetryAttempts,
       asyncMaxEventAgeSeconds,
       adoptTables,
+      permissionsBoundaryArn,
     },
   };
 }

@@ -141,6 +141,7 @@ export function createPipeline(config: LoadedConfig, stages: StageTable = STAGE_
 
   const iam = new Iam(`${config.project}-iam`, {
     accountId: identity.accountId,
+    permissionsBoundary: config.permissionsBoundaryArn,
     collectors: byKey(names, (stage) =>
       pulumi
         .all([
@@ -189,6 +190,7 @@ function createSourceToken(config: LoadedConfig): SourceToken | undefined {
   return new SourceToken(`${config.project}-source-token`, {
     parameterName: tokenParameterName(config.project, config.stack),
     token: config.sourceApiToken,
+    version: config.sourceApiTokenVersion,
   });
 }
 
@@ -341,6 +343,7 @@ function createCollectors(
             asyncMaxEventAgeSeconds: config.asyncMaxEventAgeSeconds,
             deadLetterQueueArn: shared.scheduleDlq.arn,
             accountId,
+            permissionsBoundary: config.permissionsBoundaryArn,
           }
         : {
             kind: "queue",

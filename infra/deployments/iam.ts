@@ -4,7 +4,7 @@
  * `pulumi up` of cascading-etl manages, scoped to its names. Pure functions of plain
  * values, so every statement is tested exactly.
  */
-import { ESM_QUEUE_ACTIONS, LOG_ACTIONS, SEND_ACTIONS, TABLE_ACTIONS, TOKEN_ACTIONS } from "../policies";
+import { ESM_QUEUE_ACTIONS, LOG_ACTIONS, SEND_ACTIONS, TABLE_ACTIONS, TOKEN_ACTIONS } from "../iam-documents";
 import { PROJECT } from "./settings";
 
 export const PULUMI_OIDC_HOST = "api.pulumi.com/oidc";

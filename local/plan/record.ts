@@ -184,6 +184,14 @@ function computeState(
         },
       };
     }
+    case "aws:iam/policy:Policy": {
+      const n = physical();
+      const arn = `arn:aws:iam::${account}:policy/${n}`;
+      return {
+        id: arn,
+        state: { ...inputs, name: n, arn, policyId: `ANPA${fakeUuid(arn).slice(0, 17).toUpperCase()}` },
+      };
+    }
     case "aws:iam/rolePolicy:RolePolicy": {
       const n = physical();
       return { id: `${inputs.role}:${n}`, state: { ...inputs, name: n } };
