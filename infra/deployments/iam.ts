@@ -177,6 +177,14 @@ export function deployPolicy(scope: Scope): Document {
       Condition: { ArnLike: { "lambda:FunctionArn": r.functions } },
     },
     {
+      // The provider's default tags reach a mapping through TagResource on the mapping's
+      // own ARN, which carries no lambda:FunctionArn to scope it by.
+      Sid: "TagEventSourceMappings",
+      Effect: "Allow",
+      Action: ["lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"],
+      Resource: r.eventSourceMappings,
+    },
+    {
       Sid: "Roles",
       Effect: "Allow",
       Action: [

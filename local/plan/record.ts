@@ -321,6 +321,8 @@ function resourceOptionsOf(req: any): RecordedOptions {
   }
   for (const urn of has("getAliasurnsList") ? req.getAliasurnsList() : []) aliases.push({ urn });
   if (aliases.length > 0) options.aliases = aliases;
+  const provider: unknown = has("getProvider") ? req.getProvider() : "";
+  if (typeof provider === "string" && provider !== "") options.provider = provider;
   return options;
 }
 

@@ -251,6 +251,7 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
         "Queues",
         "Functions",
         "EventSourceMappings",
+        "TagEventSourceMappings",
         "Roles",
         "RolesWithinBoundary",
         "DenyRolesOutsideBoundary",
