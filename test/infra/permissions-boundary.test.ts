@@ -14,6 +14,8 @@ const BOUNDARY = "arn:aws:iam::123456789012:policy/boundary-of-cascading-etl-rol
 const SHARED_REF = "acme/cascading-etl/shared";
 
 describe("infra: permissions boundary on every role the program creates", function () {
+  // Several program recordings in one hook: minutes on a loaded machine.
+  this.timeout(240_000);
   const runs = {} as Record<"single" | "shared" | "pipeline" | "none", ProgramRun>;
 
   before(async function () {

@@ -48,6 +48,8 @@ function physicalNames(run: ProgramRun): [string, string][] {
 }
 
 describe("infra: physical names of dev and prod in one account and region", function () {
+  // Several program recordings in one hook: minutes on a loaded machine.
+  this.timeout(240_000);
   const runs = {} as Record<"dev" | "prod", ProgramRun>;
 
   before(async function () {

@@ -32,6 +32,8 @@ function recordPipeline(secretOutputs: string[]): Promise<ProgramRun> {
 }
 
 describe("infra: secrets read through the shared stack's reference stay secret", function () {
+  // Several program recordings in one hook: minutes on a loaded machine.
+  this.timeout(240_000);
   let plain: ProgramRun;
   let secret: ProgramRun;
 

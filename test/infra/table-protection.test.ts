@@ -41,6 +41,8 @@ const tablesOf = (run: ProgramRun) =>
   );
 
 describe("infra: what protects the tables' data", function () {
+  // Several program recordings in one hook: minutes on a loaded machine.
+  this.timeout(240_000);
   const runs = {} as Record<"dev" | "prod" | "shared" | "renamed", ProgramRun>;
 
   before(async function () {

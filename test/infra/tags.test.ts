@@ -30,6 +30,7 @@ function takesTags(type: string): boolean {
 }
 
 describe("infra: project and stack tags on every taggable resource", function () {
+  // Several program recordings in one hook: minutes on a loaded machine.
   this.timeout(240_000);
   const stacks = listStacks();
   const runs: ProgramRun[] = [];
