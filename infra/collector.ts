@@ -28,6 +28,8 @@ export interface ScheduleTrigger {
   readonly deadLetterQueueArn: pulumi.Input<string>;
   /** Account of the schedule; its role only accepts this account's Scheduler. */
   readonly accountId: pulumi.Input<string>;
+  /** Permissions boundary of the scheduler's role, as on the collectors' roles (IamArgs). */
+  readonly permissionsBoundary?: pulumi.Input<string>;
 }
 
 /** Every other stage: an SQS event source mapping with partial batch responses. */
@@ -151,6 +153,7 @@ export class Collector extends pulumi.ComponentResource {
         `${name}-scheduler`,
         {
           description: `Lets EventBridge Scheduler start the ${args.stage} collector`,
+          permissionsBoundary: trigger.permissionsBoundary,
           assumeRolePolicy: pulumi
             .output(trigger.accountId)
             .apply((accountId) => toJson(assumeRolePolicy("scheduler.amazonaws.com", accountId))),

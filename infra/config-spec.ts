@@ -126,6 +126,8 @@ function branchList(raw = "[]"): Parsed<string[]> {
 export const MIN_MAX_RECEIVE_COUNT = 5;
 export const STACK_ROLES = ["all", "shared", "pipeline"] as const;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An IAM policy ARN: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 
 export const memoryKey = (stage: StageName) => `${stage}MemoryMb` as const;
 export const timeoutKey = (stage: StageName) => `${stage}TimeoutSeconds` as const;
@@ -211,6 +213,15 @@ export const CONFIG_SPEC = {
       "and the functions get only the parameter name.",
     split: "pipeline",
   }),
+  sourceApiTokenVersion: integer({
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    default: 1,
+    description:
+      "Version of sourceApiToken; raise it with every new token. The token is written to SSM as a write-only " +
+      "value that Pulumi never stores, so this number is how an update sees that the token changed.",
+    split: "pipeline",
+  }),
   schedule: {
     type: "string",
     default: "rate(1 hour)",
@@ -282,6 +293,13 @@ export const CONFIG_SPEC = {
     default: 30,
     description: "Retention of the functions' log groups in days (a value CloudWatch Logs accepts).",
     split: "pipeline",
+  }),
+  permissionsBoundaryArn: optionalText({
+    default: "",
+    pattern: { regex: POLICY_ARN, problem: "must be the ARN of an IAM policy or empty" },
+    description:
+      "ARN of the IAM policy set as permissions boundary on every role the program creates (output " +
+      "permissionsBoundaryArn of infra/deployments, whose deploy roles require it). Empty means none.",
   }),
   alarmEmail: optionalText({
     default: "",

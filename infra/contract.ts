@@ -132,20 +132,46 @@ export function readStackOutputs<C extends OutputContract>(
     .apply(([name, raw]) => parseStackOutputs(contract, name, raw as Record<string, unknown>));
 }
 
+/** A referenced stack's outputs as plain, validated values, and which of them it exports as secrets. */
+export interface StackOutputValues<C extends OutputContract> {
+  values: ContractOf<C>;
+  /**
+   * The top-level outputs the referenced stack marks secret. Their values are read here
+   * in the clear (the contract has to be checked), so whatever the reader builds from
+   * them, resource inputs and its own outputs, must be made secret again.
+   */
+  secretKeys: (keyof ContractOf<C> & string)[];
+}
+
 /**
  * Reads a stack's outputs as plain values and validates them, for a program that must
  * know them before it registers anything wired to them (a pipeline stack reading its
  * shared stack). A failure rejects with `StackOutputContractError`, whose message stays
- * as written because no resource input carries it.
+ * as written because no resource input carries it. `getOutputDetails` hands a secret
+ * output back as `secretValue`: its name is returned in `secretKeys` rather than lost.
  */
 export async function readStackOutputValues<C extends OutputContract>(
   ref: pulumi.StackReference,
   stack: string,
   contract: C,
   stages: StageTable = STAGE_TABLE,
-): Promise<ContractOf<C>> {
-  const keys = Object.keys(schemas[contract].shape);
+): Promise<StackOutputValues<C>> {
+  const keys = Object.keys(schemas[contract].shape) as (keyof ContractOf<C> & string)[];
   const details = await Promise.all(keys.map((key) => ref.getOutputDetails(key)));
   const raw = Object.fromEntries(keys.map((key, i) => [key, details[i].value ?? details[i].secretValue]));
-  return parseStackOutputs(contract, stack, raw, stages);
+  const secretKeys = keys.filter((_, i) => details[i].secretValue !== undefined);
+  return { values: parseStackOutputs(contract, stack, raw, stages), secretKeys };
+}
+
+/**
+ * The same value with every string and number in it wrapped in `pulumi.secret`, for
+ * values read in the clear from secret outputs: each leaf becomes an input that keeps
+ * its secrecy wherever it goes (state, previews, this stack's own outputs).
+ */
+export function secretLeaves<T>(value: T): T {
+  if (typeof value === "string" || typeof value === "number") return pulumi.secret(value) as unknown as T;
+  if (Array.isArray(value)) return value.map(secretLeaves) as unknown as T;
+  if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretLeaves(v)])) as T;
+  return value;
 }

@@ -12,6 +12,12 @@ export interface IamArgs {
   readonly accountId: pulumi.Input<string>;
   /** Exactly what each collector may touch, by stage name: one role per entry. */
   readonly collectors: Readonly<Record<string, CollectorGrantsInput>>;
+  /**
+   * ARN of the policy capping what the roles may ever do, whatever their inline policy
+   * says; the deploy roles of infra/deployments refuse to create a role without it.
+   * @default none
+   */
+  readonly permissionsBoundary?: pulumi.Input<string>;
 }
 
 /**
@@ -36,6 +42,7 @@ export class Iam extends pulumi.ComponentResource {
         `${name}-${stage}`,
         {
           description: `Execution role of the ${stage} collector`,
+          permissionsBoundary: args.permissionsBoundary,
           assumeRolePolicy: pulumi
             .output(args.accountId)
             .apply((accountId) => toJson(assumeRolePolicy("lambda.amazonaws.com", accountId))),

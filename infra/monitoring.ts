@@ -28,6 +28,8 @@ export interface MonitoringArgs {
   readonly queues: Readonly<Record<string, MonitoredQueue>>;
   /** The dashboard's heading: the cascade from schedule to last stage (`cascadeLine`). */
   readonly cascade: string;
+  /** The dashboard's name, unique in the account (awsx would otherwise use the resource name, the same in every stack). */
+  readonly dashboardName: pulumi.Input<string>;
   /** The branches collector's dead-letter queue (schedule and async failures). */
   readonly scheduleDlqName: pulumi.Input<string>;
   /**
@@ -217,6 +219,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const dashboard = new awsx.classic.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
+        name: args.dashboardName,
         region: args.region as pulumi.Input<aws.Region>,
         widgets: [
           new awsx.classic.cloudwatch.RowWidget(

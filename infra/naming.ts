@@ -8,6 +8,18 @@ export function logGroupName(project: string, stack: string, stage: string): str
   return `/${project}/${stack}/${stage}`;
 }
 
+/**
+ * The CloudWatch dashboard of a stack. Dashboards are global to the account (not per
+ * region) and PutDashboard overwrites a dashboard of the same name, so the name carries
+ * project and stack: dev and prod in one account keep one dashboard each. DashboardName
+ * allows at most 255 characters from A-Z, a-z, 0-9, "-" and "_"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html);
+ * a stack name may also hold ".", which becomes "-".
+ */
+export function dashboardName(project: string, stack: string): string {
+  return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
 /** The SSM parameter holding the source token. */
 export function tokenParameterName(project: string, stack: string): string {
   return `/${project}/${stack}/source-api-token`;

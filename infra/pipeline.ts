@@ -24,12 +24,19 @@ import {
   type StageTable,
 } from "../functions/lib/stages";
 import { visibilityTimeoutSeconds, type CollectorSettings, type LoadedConfig } from "./config";
-import { readStackOutputValues, type PipelineOutputs, type SharedOutputs, type StageQueueOutputs } from "./contract";
+import {
+  readStackOutputValues,
+  secretLeaves,
+  type PipelineOutputs,
+  type SharedOutputs,
+  type StageQueueOutputs,
+} from "./contract";
 import { Collector, type QueueTrigger, type ScheduleTrigger } from "./collector";
 import { collectorEnvironment } from "./environment";
 import { Iam } from "./iam";
 import { Monitoring } from "./monitoring";
 import {
+  dashboardName,
   logGroupArn,
   logGroupName,
   partitionOf,
@@ -104,6 +111,9 @@ export function createPipeline(config: LoadedConfig, stages: StageTable = STAGE_
     pointInTimeRecovery: config.pointInTimeRecovery,
     deletionProtection: config.deletionProtection,
     adopt: config.adoptTables,
+    // One fact per stack: a stack whose tables AWS must not delete is one whose tables
+    // Pulumi must not delete or replace either.
+    retain: config.deletionProtection,
   });
   // A queue's consumer's timeout sizes its visibility.
   const visibility = byKey(queueKinds, (kind) =>
@@ -131,6 +141,7 @@ export function createPipeline(config: LoadedConfig, stages: StageTable = STAGE_
 
   const iam = new Iam(`${config.project}-iam`, {
     accountId: identity.accountId,
+    permissionsBoundary: config.permissionsBoundaryArn,
     collectors: byKey(names, (stage) =>
       pulumi
         .all([
@@ -179,6 +190,7 @@ function createSourceToken(config: LoadedConfig): SourceToken | undefined {
   return new SourceToken(`${config.project}-source-token`, {
     parameterName: tokenParameterName(config.project, config.stack),
     token: config.sourceApiToken,
+    version: config.sourceApiTokenVersion,
   });
 }
 
@@ -194,10 +206,11 @@ function createSourceToken(config: LoadedConfig): SourceToken | undefined {
 function createFromSharedStack(config: LoadedConfig, stages: StageTable, sharedStack: string): PipelineOutputValues {
   const ref = new pulumi.StackReference(`${config.project}-shared`, { name: sharedStack });
   const built = (async () => {
-    const [shared, identity] = await Promise.all([
+    const [read, identity] = await Promise.all([
       readStackOutputValues(ref, sharedStack, "shared", stages),
       aws.getCallerIdentity(),
     ]);
+    const shared = read.values;
     const problems = sharedStackProblems(
       shared,
       {
@@ -211,27 +224,45 @@ function createFromSharedStack(config: LoadedConfig, stages: StageTable, sharedS
       stages,
     );
     if (problems.length > 0) throw new SharedStackMismatchError(sharedStack, problems);
+    // What the shared stack exports as a secret was read in the clear to be checked; the
+    // resources wired to it and this stack's outputs get it back as secrets.
+    const passed = { ...shared };
+    const inputs = sharedInputsOf(stages, shared);
+    for (const key of read.secretKeys) {
+      Object.assign(passed, { [key]: secretLeaves(shared[key]) });
+      for (const field of INPUTS_FROM_OUTPUT[key]) Object.assign(inputs, { [field]: secretLeaves(inputs[field]) });
+    }
     const token = createSourceToken(config);
     const { functions, alarmTopicArn } = createCollectors(
       config,
       stages,
-      sharedInputsOf(stages, shared),
+      inputs,
       identity.accountId,
       token?.parameterName,
     );
     // Passed through, so a reader of this stack gets the whole contract from it.
-    return { ...shared, functions, alarmTopicArn };
+    return { ...passed, functions, alarmTopicArn };
   })();
-  const outputs = pulumi.output(built);
+  // One Output per key, each secret exactly when a value in it is.
+  const output = <K extends keyof PipelineOutputs>(key: K) =>
+    pulumi.output(built.then((outputs) => outputs[key])) as unknown as pulumi.Output<PipelineOutputs[K]>;
   return {
-    tables: outputs.tables,
-    queues: outputs.queues,
-    roles: outputs.roles,
-    logGroups: outputs.logGroups,
-    functions: outputs.functions,
-    alarmTopicArn: outputs.alarmTopicArn,
+    tables: output("tables"),
+    queues: output("queues"),
+    roles: output("roles"),
+    logGroups: output("logGroups"),
+    functions: output("functions"),
+    alarmTopicArn: output("alarmTopicArn"),
   };
 }
+
+/** Which part of the collectors' wiring each shared output becomes. */
+const INPUTS_FROM_OUTPUT = {
+  tables: ["tables"],
+  queues: ["queues", "scheduleDlq"],
+  roles: ["roleArns"],
+  logGroups: ["logGroups"],
+} as const satisfies Record<keyof SharedOutputs, readonly (keyof SharedInputs)[]>;
 
 /** The collectors' wiring from a shared stack's outputs; queue names (for alarms) come from their ARNs. */
 function sharedInputsOf(stages: StageTable, shared: SharedOutputs): SharedInputs {
@@ -312,6 +343,7 @@ function createCollectors(
             asyncMaxEventAgeSeconds: config.asyncMaxEventAgeSeconds,
             deadLetterQueueArn: shared.scheduleDlq.arn,
             accountId,
+            permissionsBoundary: config.permissionsBoundaryArn,
           }
         : {
             kind: "queue",
@@ -351,6 +383,7 @@ function createCollectors(
   const monitoring = new Monitoring(`${prefix}-monitoring`, {
     region: config.region,
     cascade: cascadeLine(stages),
+    dashboardName: dashboardName(config.project, config.stack),
     functions: byKey(stageNames(stages), (stage) => ({
       name: collectors[stage].functionName,
       timeoutSeconds: collectors[stage].timeoutSeconds,

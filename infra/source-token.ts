@@ -4,8 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 export interface SourceTokenArgs {
   /** The SSM parameter name (a path such as `/cascading-etl/dev/source-api-token`). */
   readonly parameterName: string;
-  /** The token, a secret: it is stored encrypted in state and in SSM, never in a function's environment. */
+  /** The token, a secret: stored encrypted in SSM only, never in state nor in a function's environment. */
   readonly token: pulumi.Input<string>;
+  /** Raised with every new token: the only change of the token an update can see. */
+  readonly version: number;
 }
 
 /** The source API token as an SSM SecureString, read by the collectors at cold start. */
@@ -15,6 +17,8 @@ export class SourceToken extends pulumi.ComponentResource {
 
   constructor(name: string, args: SourceTokenArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before super() so a bad argument registers nothing.
+    if (!Number.isInteger(args.version) || args.version < 1)
+      throw new Error(`SourceToken ${name}: version must be a positive integer (got ${args.version})`);
     if (!args.parameterName?.startsWith("/"))
       throw new Error(
         `SourceToken ${name}: parameterName must be a path starting with "/" (got ${JSON.stringify(args.parameterName)})`,
@@ -26,7 +30,11 @@ export class SourceToken extends pulumi.ComponentResource {
       {
         name: args.parameterName,
         type: "SecureString",
-        value: pulumi.secret(args.token),
+        // Write-only: sent to SSM on create and whenever valueWoVersion changes, never
+        // stored in the stack's state, unlike `value` (which state kept, encrypted);
+        // @pulumi/aws documents both fields in ssm/parameter.d.ts.
+        valueWo: pulumi.secret(args.token),
+        valueWoVersion: args.version,
         description: "Token of the source API used by the collectors",
       },
       { parent: this },

@@ -12,6 +12,36 @@ export function tableKeysOf(stages: StageTable): Record<string, KeySchema> {
 
 export const TABLE_KINDS = Object.keys(tableKeysOf(STAGE_TABLE));
 
+/**
+ * Where the tables were first registered: this component type, named from the project
+ * `cascading-etl`. A table's URN is made of the stack, the project, the parent chain's
+ * types and its own name; when any of those parts changes, Pulumi would create a new,
+ * empty table and delete the old one, unless the table carries an alias with the old
+ * parts (https://www.pulumi.com/docs/iac/concepts/options/aliases/). A renamed project
+ * (after `pulumi stack rename <org>/<new-project>/<stack>`, which rewrites the URNs'
+ * project) or a renamed component type keeps its tables through these aliases. A move
+ * to split mode needs none: the shared stack registers the same component under the
+ * same name, so `pulumi state move` hands the tables over with their URNs intact.
+ */
+export const FIRST_REGISTRATION = { type: "cascading-etl:index:Tables", name: "cascading-etl-tables" } as const;
+export const TABLES_TYPE: string = FIRST_REGISTRATION.type;
+
+/**
+ * The alias a table needs to keep its first URN: none while the component still has its
+ * first type and name (an alias naming the resource's own URN is no alias), otherwise
+ * the first name under the first component, in the current stack and project.
+ */
+export function tableAliases(componentName: string, kind: string): pulumi.Alias[] {
+  if (componentName === FIRST_REGISTRATION.name && TABLES_TYPE === FIRST_REGISTRATION.type) return [];
+  return [
+    {
+      name: `${FIRST_REGISTRATION.name}-${kind}`,
+      type: "aws:dynamodb/table:Table",
+      parent: pulumi.createUrn(FIRST_REGISTRATION.name, FIRST_REGISTRATION.type),
+    },
+  ];
+}
+
 export interface TablesArgs {
   /**
    * Every table to create with its key schema, by name: each stage's and the rejects table.
@@ -33,6 +63,14 @@ export interface TablesArgs {
    * of creating new ones. The rejects table is always created here.
    */
   readonly adopt?: AdoptedTables;
+  /**
+   * Pulumi's own guards on every table: `protect` (the engine refuses to delete or
+   * replace it, so a key change or a dropped component fails the update instead of
+   * emptying the data) and `retainOnDelete` (should the table ever be deleted from the
+   * stack, it stays in AWS). A resource option, so a plain boolean, not an Input.
+   * @default false
+   */
+  readonly retain?: boolean;
 }
 
 export interface TableRef {
@@ -51,7 +89,10 @@ export class Tables extends pulumi.ComponentResource {
   public readonly tables: Record<string, TableRef>;
 
   constructor(name: string, args: TablesArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("cascading-etl:index:Tables", name, args, opts);
+    const renamed = name !== FIRST_REGISTRATION.name || TABLES_TYPE !== FIRST_REGISTRATION.type;
+    const aliases = renamed ? [{ name: FIRST_REGISTRATION.name, type: FIRST_REGISTRATION.type }] : [];
+    super(TABLES_TYPE, name, args, { ...opts, aliases: [...(opts?.aliases ?? []), ...aliases] });
+    const retain = args.retain ?? false;
 
     const tables: Record<string, TableRef> = {};
     for (const [kind, keys] of Object.entries(args.keys ?? tableKeysOf(STAGE_TABLE))) {
@@ -59,13 +100,16 @@ export class Tables extends pulumi.ComponentResource {
       const adoptedName = kind === REJECTS_TABLE ? undefined : (args.adopt?.names as Record<string, string>)?.[kind];
       const adopted =
         args.adopt && adoptedName !== undefined ? { name: adoptedName, phase: args.adopt.phase } : undefined;
-      const table = new aws.dynamodb.Table(
-        `${name}-${kind}`,
-        tableArgs(kind, keys, args, adopted),
+      const table = new aws.dynamodb.Table(`${name}-${kind}`, tableArgs(kind, keys, args, adopted), {
+        parent: this,
         // `import` may stay after the import: a table already in state under this ID is
         // then managed like any other (pulumi/pulumi developer-docs/architecture/import.md).
-        adopted ? { parent: this, import: adopted.name, protect: true } : { parent: this },
-      );
+        ...(adopted ? { import: adopted.name } : {}),
+        // Data another pipeline filled is never ours to delete or replace.
+        protect: adopted !== undefined || retain,
+        retainOnDelete: retain,
+        aliases: tableAliases(name, kind),
+      });
       tables[kind] = { name: table.name, arn: table.arn, streamArn: table.streamArn };
     }
     this.tables = tables;

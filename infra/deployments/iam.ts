@@ -4,6 +4,7 @@
  * `pulumi up` of cascading-etl manages, scoped to its names. Pure functions of plain
  * values, so every statement is tested exactly.
  */
+import { ESM_QUEUE_ACTIONS, LOG_ACTIONS, SEND_ACTIONS, TABLE_ACTIONS, TOKEN_ACTIONS } from "../iam-documents";
 import { PROJECT } from "./settings";
 
 export const PULUMI_OIDC_HOST = "api.pulumi.com/oidc";
@@ -11,7 +12,7 @@ export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 
 interface Statement {
   Sid: string;
-  Effect: "Allow";
+  Effect: "Allow" | "Deny";
   Action: string[];
   Resource?: string[];
   Principal?: { Federated: string };
@@ -25,8 +26,12 @@ const document = (...statements: Statement[]): Document => ({ Version: "2012-10-
 
 /**
  * Pulumi Deployments may assume the role only with a token for this organization
- * (audience) and for an operation on one of the named stacks of this project
- * (subject: pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write).
+ * (audience) and for an update of one of the named stacks of this project. The token's
+ * subject is pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write,
+ * <op> one of preview, update, refresh, destroy
+ * (https://www.pulumi.com/docs/pulumi-cloud/deployments/oidc/): matching the whole
+ * subject, not `stack:<stack>:*`, keeps a preview (of pull request code, say) from ever
+ * getting these write credentials.
  */
 export function pulumiTrustPolicy(providerArn: string, organization: string, stacks: readonly string[]): Document {
   return document({
@@ -35,10 +40,10 @@ export function pulumiTrustPolicy(providerArn: string, organization: string, sta
     Principal: { Federated: providerArn },
     Action: ["sts:AssumeRoleWithWebIdentity"],
     Condition: {
-      StringEquals: { [`${PULUMI_OIDC_HOST}:aud`]: organization },
-      StringLike: {
+      StringEquals: {
+        [`${PULUMI_OIDC_HOST}:aud`]: organization,
         [`${PULUMI_OIDC_HOST}:sub`]: stacks.map(
-          (stack) => `pulumi:deploy:org:${organization}:project:${PROJECT}:stack:${stack}:*`,
+          (stack) => `pulumi:deploy:org:${organization}:project:${PROJECT}:stack:${stack}:operation:update:scope:write`,
         ),
       },
     },
@@ -70,6 +75,20 @@ export interface Scope {
   regions: readonly string[];
 }
 
+/**
+ * The permissions boundary every role cascading-etl creates must carry. The deploy
+ * roles may create roles and write their inline policies, so without a boundary a
+ * deployment could create a `cascading-etl-*` role with any permission and pass it to a
+ * function it also deploys. A boundary caps what a role's policies can grant
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+ * Its name does not match `cascading-etl-*`, and the deploy roles may not touch policies.
+ */
+export const BOUNDARY_POLICY_NAME = "boundary-of-cascading-etl-roles";
+
+export function boundaryPolicyArn(scope: Pick<Scope, "partition" | "accountId">): string {
+  return `arn:${scope.partition}:iam::${scope.accountId}:policy/${BOUNDARY_POLICY_NAME}`;
+}
+
 /** Every resource cascading-etl creates is named from the project name (infra/pipeline.ts, infra/naming.ts). */
 function arns(scope: Scope) {
   const regional = (service: string, resource: string) =>
@@ -93,6 +112,7 @@ function arns(scope: Scope) {
 /** What `pulumi up` (and destroy, refresh) of cascading-etl calls, on cascading-etl's resources only. */
 export function deployPolicy(scope: Scope): Document {
   const r = arns(scope);
+  const boundary = boundaryPolicyArn(scope);
   return document(
     {
       Sid: "Tables",
@@ -157,10 +177,17 @@ export function deployPolicy(scope: Scope): Document {
       Condition: { ArnLike: { "lambda:FunctionArn": r.functions } },
     },
     {
+      // The provider's default tags reach a mapping through TagResource on the mapping's
+      // own ARN, which carries no lambda:FunctionArn to scope it by.
+      Sid: "TagEventSourceMappings",
+      Effect: "Allow",
+      Action: ["lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"],
+      Resource: r.eventSourceMappings,
+    },
+    {
       Sid: "Roles",
       Effect: "Allow",
       Action: [
-        "iam:CreateRole",
         "iam:DeleteRole",
         "iam:GetRole",
         "iam:UpdateRole",
@@ -170,11 +197,42 @@ export function deployPolicy(scope: Scope): Document {
         "iam:ListRolePolicies",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
-        "iam:PutRolePolicy",
         "iam:GetRolePolicy",
         "iam:DeleteRolePolicy",
       ],
       Resource: r.roles,
+    },
+    {
+      // iam:PermissionsBoundary is the boundary of the role being created or changed
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
+      // a role can only be created, or get an inline policy, with exactly this boundary.
+      // PutRolePermissionsBoundary sets it on roles created before the boundary existed.
+      Sid: "RolesWithinBoundary",
+      Effect: "Allow",
+      Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"],
+      Resource: r.roles,
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
+    },
+    {
+      // Also denied, so no other policy attached to a deploy role can lift the rule. A
+      // negated operator matches when the key is absent, i.e. a role without a boundary.
+      Sid: "DenyRolesOutsideBoundary",
+      Effect: "Deny",
+      Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
+      Resource: r.roles,
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
+    },
+    {
+      Sid: "DenyRemovingBoundary",
+      Effect: "Deny",
+      Action: ["iam:DeleteRolePermissionsBoundary"],
+      Resource: r.roles,
+    },
+    {
+      Sid: "DenyChangingBoundaryPolicy",
+      Effect: "Deny",
+      Action: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
+      Resource: [boundary],
     },
     {
       Sid: "PassRolesToLambdaAndScheduler",
@@ -335,5 +393,27 @@ export function previewPolicy(scope: Scope): Document {
     },
     { Sid: "ReadDashboard", Effect: "Allow", Action: ["cloudwatch:GetDashboard"], Resource: r.dashboards },
     { Sid: "DescribeParameters", Effect: "Allow", Action: ["ssm:DescribeParameters"], Resource: ["*"] },
+  );
+}
+
+/**
+ * The boundary itself: the most any cascading-etl role may do, whatever its inline
+ * policy says. The collectors' actions (the same constants their policies are built
+ * from, infra/policies.ts) on cascading-etl's tables, queues, token parameters and log
+ * groups, and the scheduler's invoke of cascading-etl's functions.
+ */
+export function boundaryPolicy(scope: Scope): Document {
+  const r = arns(scope);
+  return document(
+    { Sid: "Tables", Effect: "Allow", Action: [...TABLE_ACTIONS], Resource: r.tables },
+    {
+      Sid: "Queues",
+      Effect: "Allow",
+      Action: [...new Set([...ESM_QUEUE_ACTIONS, ...SEND_ACTIONS])],
+      Resource: r.queues,
+    },
+    { Sid: "SourceToken", Effect: "Allow", Action: [...TOKEN_ACTIONS], Resource: r.parameters },
+    { Sid: "Logs", Effect: "Allow", Action: [...LOG_ACTIONS], Resource: r.logGroups.map((arn) => `${arn}:*`) },
+    { Sid: "InvokeCollectors", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: r.functions },
   );
 }

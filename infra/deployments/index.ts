@@ -1,16 +1,26 @@
 /**
  * Deploys cascading-etl without stored AWS keys. Creates, in one AWS account:
- * - the IAM OIDC provider for Pulumi Cloud and the role Pulumi Deployments assumes,
+ * - the permissions boundary every cascading-etl role must carry,
+ * - the IAM OIDC provider for Pulumi Cloud and the role Pulumi Deployments assumes to
+ *   update dev (prod is deployed by the GitHub workflow, behind its approval),
  * - the IAM OIDC provider for GitHub Actions (unless one exists) and two roles: a
  *   read-only one for previews on pull requests and a deploy one for the prod environment,
- * and, in Pulumi Cloud, the deployment settings of the dev and prod stacks.
+ * and, in Pulumi Cloud, the deployment settings of the dev stack.
  * The roles' names do not match the `cascading-etl-*` roles they may manage, so no
  * deployment can widen its own permissions.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as service from "@pulumi/pulumiservice";
-import { deployPolicy, githubTrustPolicy, previewPolicy, pulumiTrustPolicy, type Scope } from "./iam";
+import {
+  BOUNDARY_POLICY_NAME,
+  boundaryPolicy,
+  deployPolicy,
+  githubTrustPolicy,
+  previewPolicy,
+  pulumiTrustPolicy,
+  type Scope,
+} from "./iam";
 import { DEFAULT_STACKS, deploymentSettings } from "./settings";
 
 const config = new pulumi.Config();
@@ -35,9 +45,17 @@ const pulumiOidc = new aws.iam.OpenIdConnectProvider("pulumi-oidc", {
   thumbprintLists: thumbprint === "" ? undefined : [thumbprint],
 });
 
+// Every role cascading-etl creates must carry this boundary (the deploy policy refuses
+// any other); set its ARN as `permissionsBoundaryArn` on every cascading-etl stack.
+const boundary = new aws.iam.Policy("permissions-boundary", {
+  name: BOUNDARY_POLICY_NAME,
+  description: "The most any role of cascading-etl may do; required on every role its deployments create.",
+  policy: json(scope.apply(boundaryPolicy)),
+});
+
 const stacks = DEFAULT_STACKS.map((d) => d.stack);
 const pulumiRole = new aws.iam.Role("pulumi-deployments", {
-  description: "Assumed by Pulumi Deployments for the dev and prod stacks of cascading-etl.",
+  description: `Assumed by Pulumi Deployments to update the ${stacks.join(", ")} stack of cascading-etl.`,
   assumeRolePolicy: json(pulumiOidc.arn.apply((arn) => pulumiTrustPolicy(arn, organization, stacks))),
   maxSessionDuration: 3600,
 });
@@ -72,6 +90,7 @@ for (const deployment of DEFAULT_STACKS) {
   );
 }
 
+export const permissionsBoundaryArn = boundary.arn;
 export const pulumiDeployRoleArn = pulumiRole.arn;
 export const githubPreviewRoleArn = githubPreview.arn;
 export const githubDeployRoleArn = githubDeploy.arn;

@@ -27,14 +27,13 @@ export interface StackDeployment {
 }
 
 /**
- * dev and prod both follow main: every merge is deployed to dev and prod by Pulumi
- * Deployments (prod can additionally be gated with an approval rule in Pulumi Cloud).
- * A separate dev branch would let the two drift; one trunk keeps them the same code.
+ * The stacks Pulumi Deployments updates on every commit to their branch: dev only.
+ * Prod has exactly one deploy path, `.github/workflows/deploy.yml`, which runs after the
+ * tests, waits for the GitHub environment `prod` (its reviewers) and applies the policy
+ * pack; a second path here would run `pulumi up` of prod on the same merge, contend for
+ * its lock and skip both gates. One trunk: dev and prod run the same code from main.
  */
-export const DEFAULT_STACKS: readonly StackDeployment[] = [
-  { stack: "dev", branch: "main" },
-  { stack: "prod", branch: "main" },
-];
+export const DEFAULT_STACKS: readonly StackDeployment[] = [{ stack: "dev", branch: "main" }];
 
 export interface SettingsInput<Arn> {
   organization: string;
@@ -57,7 +56,11 @@ export function deploymentSettings<Arn>(input: SettingsInput<Arn>) {
       provider: "github",
       repository,
       deployCommits: true,
-      previewPullRequests: true,
+      // A preview runs the pull request's code with the stack's OIDC role and decrypted
+      // config. Deployments take one role for every operation and that role only
+      // trusts updates, so pull requests are previewed by .github/workflows/preview.yml
+      // with the read-only preview role instead.
+      previewPullRequests: false,
       pullRequestTemplate: false,
       paths: [...DEPLOY_PATHS],
     },

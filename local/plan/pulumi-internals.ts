@@ -7,7 +7,9 @@
  * changes it (test/infra/pulumi-internals.test.ts), rather than the plan quietly losing its tree.
  * https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/mocks.ts
  */
+import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import type { RecordedAlias, RecordedOptions } from "./record";
 
 export class PulumiInternalsError extends Error {
   override readonly name = "PulumiInternalsError";
@@ -32,8 +34,10 @@ export interface Registration {
   custom: boolean;
   parentUrn?: string;
   dependencies: string[];
-  /** The resource options the engine acts on beyond creating: adopt an existing resource, refuse to delete it. */
-  options: { import?: string; protect?: boolean };
+  /** The resource options the engine acts on beyond creating (adopt, protect, retain, aliases, provider). */
+  options: RecordedOptions;
+  /** Inputs holding a secret somewhere inside, as the engine receives them (the mocks see them unwrapped). */
+  secretInputs: string[];
 }
 
 type Callback = (error: unknown, response: any) => void;
@@ -67,16 +71,54 @@ function registrationOf(request: any, custom: boolean | undefined): Registration
     parentUrn: request.getParent() || undefined,
     dependencies: typeof request.getDependenciesList === "function" ? [...request.getDependenciesList()] : [],
     options: resourceOptionsOf(request),
+    secretInputs: secretKeysOf(
+      typeof request.getObject === "function" ? request.getObject()?.toJavaScript() : undefined,
+    ),
   };
 }
 
-/** `import` and `protect` as sent to the engine; read requests carry neither getter. */
-function resourceOptionsOf(request: any): Registration["options"] {
-  const options: Registration["options"] = {};
-  const importId: unknown = typeof request.getImportid === "function" ? request.getImportid() : "";
+/** The options as sent to the engine, those set only; read requests carry none. */
+function resourceOptionsOf(req: any): RecordedOptions {
+  const has = (getter: string) => typeof req[getter] === "function";
+  const options: RecordedOptions = {};
+  const importId: unknown = has("getImportid") ? req.getImportid() : "";
   if (typeof importId === "string" && importId !== "") options.import = importId;
-  if (typeof request.getProtect === "function" && request.getProtect() === true) options.protect = true;
+  if (has("getProtect") && req.getProtect() === true) options.protect = true;
+  if (has("getRetainondelete") && req.getRetainondelete() === true) options.retainOnDelete = true;
+  const aliases: RecordedAlias[] = [];
+  for (const alias of has("getAliasesList") ? req.getAliasesList() : []) {
+    if (alias.hasSpec()) {
+      const spec = alias.getSpec();
+      const parts: Record<string, string | boolean> = {
+        name: spec.getName(),
+        type: spec.getType(),
+        stack: spec.getStack(),
+        project: spec.getProject(),
+        parentUrn: spec.getParenturn(),
+        noParent: spec.getNoparent(),
+      };
+      aliases.push(Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== "" && v !== false)));
+    } else aliases.push({ urn: alias.getUrn() });
+  }
+  for (const urn of has("getAliasurnsList") ? req.getAliasurnsList() : []) aliases.push({ urn });
+  if (aliases.length > 0) options.aliases = aliases;
+  const provider: unknown = has("getProvider") ? req.getProvider() : "";
+  if (typeof provider === "string" && provider !== "") options.provider = provider;
   return options;
+}
+
+/** The top-level keys of serialized properties that hold a secret (Pulumi's secret signature) anywhere inside. */
+function secretKeysOf(serialized: Record<string, unknown> | undefined): string[] {
+  const holdsSecret = (value: unknown): boolean => {
+    if (Array.isArray(value)) return value.some(holdsSecret);
+    if (value === null || typeof value !== "object") return false;
+    if (pulumi.runtime.isRpcSecret(value)) return true;
+    return Object.values(value as Record<string, unknown>).some(holdsSecret);
+  };
+  return Object.entries(serialized ?? {})
+    .filter(([, value]) => holdsSecret(value))
+    .map(([key]) => key)
+    .sort();
 }
 
 /**

@@ -24,8 +24,25 @@ export interface RecordedResource {
   id?: string;
   /** URNs the engine would create first: explicit dependsOn and those of every input. */
   dependencies: string[];
-  /** The resource options the engine acts on beyond creating: adopt an existing resource, refuse to delete it. */
-  options: { import?: string; protect?: boolean };
+  /** The resource options the engine acts on beyond creating; absent ones are off or empty. */
+  options: RecordedOptions;
+  /** Inputs holding a secret somewhere inside, as the engine receives them (the mocks see them unwrapped). */
+  secretInputs: string[];
+}
+
+/** One alias as the engine receives it: an old URN, or the parts of one that differ from the resource's own. */
+export type RecordedAlias =
+  | { urn: string }
+  | { name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean };
+
+export interface RecordedOptions {
+  /** The id of an existing resource to adopt (the `import` option). */
+  import?: string;
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  aliases?: RecordedAlias[];
+  /** An explicit provider reference; absent when the package's default provider (configured from the stack) manages it. */
+  provider?: string;
 }
 
 export interface ProgramRun {
@@ -33,6 +50,8 @@ export interface ProgramRun {
   project: string;
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
+  /** Stack outputs the engine would store as secrets. */
+  secretOutputs: string[];
 }
 
 export interface RecordOptions {
@@ -45,6 +64,8 @@ export interface RecordOptions {
   entry?: string;
   /** Outputs served to `pulumi.StackReference`s, by referenced stack name. */
   stackReferences?: Record<string, Record<string, unknown>>;
+  /** The names of the outputs each referenced stack exports as secrets. */
+  secretStackReferenceOutputs?: Record<string, string[]>;
 }
 
 /** The fake account every recorded ARN belongs to. */
@@ -79,7 +100,13 @@ function computeState(
   type: string,
   name: string,
   inputs: Record<string, any>,
-  ctx: { stack: string; region: string; account: string; stackReferences: Record<string, Record<string, unknown>> },
+  ctx: {
+    stack: string;
+    region: string;
+    account: string;
+    stackReferences: Record<string, Record<string, unknown>>;
+    secretStackReferenceOutputs: Record<string, string[]>;
+  },
 ): Computed {
   const { region, account } = ctx;
   const physical = (key = "name"): string =>
@@ -90,7 +117,8 @@ function computeState(
       const outputs = ctx.stackReferences[refName];
       if (outputs === undefined)
         throw new Error(`no mocked outputs for stack reference ${refName}; pass stackReferences`);
-      return { id: refName, state: { name: refName, outputs, secretOutputNames: [] } };
+      const secretOutputNames = ctx.secretStackReferenceOutputs[refName] ?? [];
+      return { id: refName, state: { name: refName, outputs, secretOutputNames } };
     }
     case "aws:dynamodb/table:Table": {
       const n = physical();
@@ -153,6 +181,14 @@ function computeState(
           arn: `arn:aws:iam::${account}:role/${n}`,
           uniqueId: `AROA${createHash("sha256").update(n).digest("hex").slice(0, 17).toUpperCase()}`,
         },
+      };
+    }
+    case "aws:iam/policy:Policy": {
+      const n = physical();
+      const arn = `arn:aws:iam::${account}:policy/${n}`;
+      return {
+        id: arn,
+        state: { ...inputs, name: n, arn, policyId: `ANPA${fakeUuid(arn).slice(0, 17).toUpperCase()}` },
       };
     }
     case "aws:iam/rolePolicy:RolePolicy": {
@@ -259,6 +295,19 @@ async function resolveDeep(value: unknown): Promise<unknown> {
   return value;
 }
 
+/** Whether a value holds a secret Output anywhere inside, as the engine would see it when it serializes the value. */
+async function isSecretDeep(value: unknown): Promise<boolean> {
+  if (pulumi.Output.isInstance(value)) {
+    if (await (value as any).isSecret) return true;
+    return isSecretDeep(await (value as any).promise());
+  }
+  if (value instanceof Promise) return isSecretDeep(await value);
+  if (Array.isArray(value)) return (await Promise.all(value.map(isSecretDeep))).some(Boolean);
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype)
+    return (await Promise.all(Object.values(value).map(isSecretDeep))).some(Boolean);
+  return false;
+}
+
 // One program evaluation at a time: the Pulumi runtime's settings are process-wide.
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -273,7 +322,13 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
   const stackConfig = opts.config ?? loadStackConfig(opts.stack, { overrides: opts.overrides });
   const { project, stack } = stackConfig;
   const region = stackConfig.config["aws:region"] ?? DEFAULT_REGION;
-  const ctx = { stack, region, account: MOCK_ACCOUNT_ID, stackReferences: opts.stackReferences ?? {} };
+  const ctx = {
+    stack,
+    region,
+    account: MOCK_ACCOUNT_ID,
+    stackReferences: opts.stackReferences ?? {},
+    secretStackReferenceOutputs: opts.secretStackReferenceOutputs ?? {},
+  };
   const entry = path.resolve(opts.entry ?? path.join(REPO_ROOT, "infra", "index.ts"));
 
   const resources: RecordedResource[] = [];
@@ -330,10 +385,14 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
       programError = error;
     }
     const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
     let outputError: unknown;
     if (programError === undefined) {
       try {
-        for (const [key, value] of Object.entries(exports)) outputs[key] = await resolveDeep(value);
+        for (const [key, value] of Object.entries(exports)) {
+          if (await isSecretDeep(value)) secretOutputs.push(key);
+          outputs[key] = await resolveDeep(value);
+        }
       } catch (error) {
         outputError = error;
       }
@@ -344,7 +403,7 @@ async function evaluate(opts: RecordOptions): Promise<ProgramRun> {
     if (failures.length > 0) throw new ProgramRunError(failures[0], resources);
     // As before: an output that fails to resolve rejects with its own error.
     if (outputError !== undefined) throw outputError;
-    return { stack, project, resources, outputs };
+    return { stack, project, resources, outputs, secretOutputs };
   } finally {
     restore();
   }

@@ -195,7 +195,8 @@ export function topologyOf(resources: readonly RecordedResource[]): Topology {
   const parameters = ofType(RESOURCE_TYPES.parameter).map((resource): ParameterSpec => ({
     name: requireString(resource, "name"),
     type: requireString(resource, "type"),
-    value: String(value(resource, "value") ?? ""),
+    // The program writes the token as the write-only `valueWo`, which a real state never holds.
+    value: String(value(resource, "valueWo") ?? value(resource, "value") ?? ""),
   }));
 
   const functions = ofType(RESOURCE_TYPES.function).map((resource): FunctionSpec => {

@@ -426,8 +426,10 @@ describe("infra: the Pulumi program under mocks", function () {
         [parameter.inputs.type, parameter.inputs.name],
         ["SecureString", "/cascading-etl/dev/source-api-token"],
       );
-      // The value reaches the engine as a secret, so it is encrypted in the state too.
-      assert.deepEqual(parameter.inputs.value, { [rpc.specialSigKey]: rpc.specialSecretSig, value: TOKEN });
+      // Write-only and secret: the provider never stores it in state, and previews hide it.
+      assert.deepEqual(parameter.inputs.valueWo, { [rpc.specialSigKey]: rpc.specialSecretSig, value: TOKEN });
+      assert.equal(parameter.inputs.valueWoVersion, 1);
+      assert.equal("value" in parameter.inputs, false);
       assert.equal(byUrn(run, parameter.parentUrn)?.type, "cascading-etl:index:SourceToken");
       for (const stage of STAGES) {
         const env = one(run, T.fn, `cascading-etl-${stage}-function`).inputs.environment.variables;

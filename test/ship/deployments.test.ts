@@ -4,6 +4,7 @@
  * permission policies that are scoped to this project and contain no admin access.
  */
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { recordProgram, type RecordedResource } from "../../local/plan/record";
 import { loadStackConfig, REPO_ROOT } from "../../local/plan/stack-config";
@@ -32,7 +33,7 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     run = await record();
   });
 
-  it("registers exactly the OIDC providers, roles, role policies and two deployment settings", () => {
+  it("registers exactly the permissions boundary, OIDC providers, roles, role policies and dev's deployment settings", () => {
     assert.deepEqual(
       run.resources
         .filter((r) => r.custom)
@@ -44,8 +45,8 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
         ["aws:iam/role:Role", "pulumi-deployments"],
         ["aws:iam/role:Role", "github-preview"],
         ["aws:iam/role:Role", "github-deploy"],
+        ["aws:iam/policy:Policy", "permissions-boundary"],
         ["pulumiservice:index:DeploymentSettings", "dev-deployment-settings"],
-        ["pulumiservice:index:DeploymentSettings", "prod-deployment-settings"],
         ["aws:iam/rolePolicy:RolePolicy", "pulumi-deployments"],
         ["aws:iam/rolePolicy:RolePolicy", "github-preview"],
         ["aws:iam/rolePolicy:RolePolicy", "github-deploy"],
@@ -68,7 +69,7 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     );
   });
 
-  it("lets only this organization's dev and prod stacks of cascading-etl assume the deployments role", () => {
+  it("lets only updates of this organization's dev stack of cascading-etl assume the deployments role", () => {
     const provider = byName(run, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi-oidc");
     assert.deepEqual(policyOf(byName(run, "aws:iam/role:Role", "pulumi-deployments"), "assumeRolePolicy"), {
       Version: "2012-10-17",
@@ -79,17 +80,28 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
           Principal: { Federated: provider.state.arn },
           Action: ["sts:AssumeRoleWithWebIdentity"],
           Condition: {
-            StringEquals: { "api.pulumi.com/oidc:aud": "acme" },
-            StringLike: {
+            StringEquals: {
+              "api.pulumi.com/oidc:aud": "acme",
               "api.pulumi.com/oidc:sub": [
-                "pulumi:deploy:org:acme:project:cascading-etl:stack:dev:*",
-                "pulumi:deploy:org:acme:project:cascading-etl:stack:prod:*",
+                "pulumi:deploy:org:acme:project:cascading-etl:stack:dev:operation:update:scope:write",
               ],
             },
           },
         },
       ],
     });
+  });
+
+  describe("which OIDC subjects the deployments role's trust accepts (IAM StringEquals: whole-string match)", () => {
+    const accepted = () =>
+      policyOf(byName(run, "aws:iam/role:Role", "pulumi-deployments"), "assumeRolePolicy").Statement[0].Condition
+        .StringEquals["api.pulumi.com/oidc:sub"] as string[];
+    const subject = (stack: string, operation: string) =>
+      `pulumi:deploy:org:acme:project:cascading-etl:stack:${stack}:operation:${operation}:scope:write`;
+    it("an update of dev", () => assert.equal(accepted().includes(subject("dev", "update")), true));
+    for (const operation of ["preview", "refresh", "destroy"])
+      it(`not a ${operation} of dev`, () => assert.equal(accepted().includes(subject("dev", operation)), false));
+    it("not an update of prod", () => assert.equal(accepted().includes(subject("prod", "update")), false));
   });
 
   it("lets GitHub Actions assume the preview role only from pull requests and the deploy role only from the prod environment", () => {
@@ -128,38 +140,45 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
     );
   });
 
-  it("configures dev and prod deployments from main, on commit and on pull requests, filtered to deployable paths, with OIDC", () => {
+  it("configures dev's deployments from main, on commit only, filtered to deployable paths, with OIDC", () => {
     const role = byName(run, "aws:iam/role:Role", "pulumi-deployments");
-    for (const stack of ["dev", "prod"]) {
-      const settings = byName(run, "pulumiservice:index:DeploymentSettings", `${stack}-deployment-settings`);
-      assert.deepEqual(settings.inputs, {
-        organization: "acme",
-        project: "cascading-etl",
-        stack,
-        sourceContext: { git: { branch: "refs/heads/main" } },
-        vcs: {
-          provider: "github",
-          repository: "acme/cascading-etl",
-          deployCommits: true,
-          previewPullRequests: true,
-          pullRequestTemplate: false,
-          paths: [
-            "infra/**",
-            "functions/**",
-            "Pulumi.yaml",
-            "Pulumi.*.yaml",
-            "package.json",
-            "package-lock.json",
-            "tsconfig.json",
-          ],
-        },
-        operationContext: {
-          preRunCommands: ["npm ci --no-audit --no-fund"],
-          options: { skipInstallDependencies: true, skipIntermediateDeployments: true },
-          oidc: { aws: { roleARN: role.state.arn, sessionName: `pulumi-deploy-${stack}`, duration: "1h0m0s" } },
-        },
-      });
-    }
+    const settings = byName(run, "pulumiservice:index:DeploymentSettings", "dev-deployment-settings");
+    assert.deepEqual(settings.inputs, {
+      organization: "acme",
+      project: "cascading-etl",
+      stack: "dev",
+      sourceContext: { git: { branch: "refs/heads/main" } },
+      vcs: {
+        provider: "github",
+        repository: "acme/cascading-etl",
+        deployCommits: true,
+        previewPullRequests: false,
+        pullRequestTemplate: false,
+        paths: [
+          "infra/**",
+          "functions/**",
+          "Pulumi.yaml",
+          "Pulumi.*.yaml",
+          "package.json",
+          "package-lock.json",
+          "tsconfig.json",
+        ],
+      },
+      operationContext: {
+        preRunCommands: ["npm ci --no-audit --no-fund"],
+        options: { skipInstallDependencies: true, skipIntermediateDeployments: true },
+        oidc: { aws: { roleARN: role.state.arn, sessionName: "pulumi-deploy-dev", duration: "1h0m0s" } },
+      },
+    });
+  });
+
+  it("deploys each stack on merge by exactly one path: dev by Pulumi Deployments, prod by deploy.yml", () => {
+    const byDeployments = run.resources
+      .filter((r) => r.type === "pulumiservice:index:DeploymentSettings" && r.inputs.vcs.deployCommits)
+      .map((r) => r.inputs.stack as string);
+    const deployYml = readFileSync(path.join(REPO_ROOT, ".github", "workflows", "deploy.yml"), "utf8");
+    const byWorkflow = [...deployYml.matchAll(/stack-name: \$\{\{ vars\.PULUMI_ORG \}\}\/(\w+)/g)].map((m) => m[1]);
+    assert.deepEqual({ byDeployments, byWorkflow }, { byDeployments: ["dev"], byWorkflow: ["prod"] });
   });
 
   describe("path filters", () => {
@@ -232,7 +251,12 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
         "Queues",
         "Functions",
         "EventSourceMappings",
+        "TagEventSourceMappings",
         "Roles",
+        "RolesWithinBoundary",
+        "DenyRolesOutsideBoundary",
+        "DenyRemovingBoundary",
+        "DenyChangingBoundaryPolicy",
         "PassRolesToLambdaAndScheduler",
         "LogGroups",
         "FindLogGroups",
@@ -243,6 +267,106 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
         "SourceTokenParameter",
         "DescribeParameters",
       ]);
+    });
+
+    it("create roles and write their inline policies only with the permissions boundary, which no deployment can lift", () => {
+      const boundary = byName(run, "aws:iam/policy:Policy", "permissions-boundary");
+      assert.equal(boundary.inputs.name, "boundary-of-cascading-etl-roles");
+      assert.equal(boundary.state.arn, `arn:aws:iam::${ACCOUNT}:policy/boundary-of-cascading-etl-roles`);
+      const roles = [`arn:aws:iam::${ACCOUNT}:role/cascading-etl-*`];
+      const sids = [
+        "RolesWithinBoundary",
+        "DenyRolesOutsideBoundary",
+        "DenyRemovingBoundary",
+        "DenyChangingBoundaryPolicy",
+      ];
+      assert.deepEqual(
+        deploy().Statement.filter((s: { Sid: string }) => sids.includes(s.Sid)),
+        [
+          {
+            Sid: "RolesWithinBoundary",
+            Effect: "Allow",
+            Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"],
+            Resource: roles,
+            Condition: { StringEquals: { "iam:PermissionsBoundary": boundary.state.arn } },
+          },
+          {
+            Sid: "DenyRolesOutsideBoundary",
+            Effect: "Deny",
+            Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
+            Resource: roles,
+            Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary.state.arn } },
+          },
+          {
+            Sid: "DenyRemovingBoundary",
+            Effect: "Deny",
+            Action: ["iam:DeleteRolePermissionsBoundary"],
+            Resource: roles,
+          },
+          {
+            Sid: "DenyChangingBoundaryPolicy",
+            Effect: "Deny",
+            Action: [
+              "iam:CreatePolicyVersion",
+              "iam:DeletePolicy",
+              "iam:DeletePolicyVersion",
+              "iam:SetDefaultPolicyVersion",
+            ],
+            Resource: [boundary.state.arn],
+          },
+        ],
+      );
+      // Nothing else in the policy creates a role or writes a role's policy unconditionally.
+      const unconditioned = deploy()
+        .Statement.filter((s: { Effect: string; Condition?: unknown }) => s.Effect === "Allow" && !s.Condition)
+        .flatMap((s: { Action: string[] }) => s.Action);
+      for (const action of [
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+      ])
+        assert.equal(unconditioned.includes(action), false, action);
+    });
+
+    it("the boundary allows at most the collectors' and the scheduler's actions, on cascading-etl's resources", () => {
+      const regions = ["eu-west-1", "eu-central-1"];
+      const each = (f: (region: string) => string) => regions.map(f);
+      assert.deepEqual(policyOf(byName(run, "aws:iam/policy:Policy", "permissions-boundary"), "policy"), {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "Tables",
+            Effect: "Allow",
+            Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+            Resource: each((r) => `arn:aws:dynamodb:${r}:${ACCOUNT}:table/cascading-etl-*`),
+          },
+          {
+            Sid: "Queues",
+            Effect: "Allow",
+            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage"],
+            Resource: each((r) => `arn:aws:sqs:${r}:${ACCOUNT}:cascading-etl-*`),
+          },
+          {
+            Sid: "SourceToken",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter"],
+            Resource: each((r) => `arn:aws:ssm:${r}:${ACCOUNT}:parameter/cascading-etl/*`),
+          },
+          {
+            Sid: "Logs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: each((r) => `arn:aws:logs:${r}:${ACCOUNT}:log-group:/cascading-etl/*:*`),
+          },
+          {
+            Sid: "InvokeCollectors",
+            Effect: "Allow",
+            Action: ["lambda:InvokeFunction"],
+            Resource: each((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:cascading-etl-*`),
+          },
+        ],
+      });
     });
 
     it("pass roles only to Lambda and EventBridge Scheduler", () => {

@@ -169,10 +169,17 @@ jobs:
       }
     });
 
-    it("the Pulumi token comes only from secrets", () => {
+    it("the Pulumi token comes only from secrets, the one that may reach prod only inside the prod environment", () => {
+      const tokens: Record<string, string> = {
+        "deploy.yml": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        "preview.yml": "${{ secrets.PULUMI_PREVIEW_TOKEN }}",
+      };
       for (const file of files) {
-        for (const step of pulumiSteps(workflow(file))) {
-          assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" }, file);
+        for (const [name, job] of Object.entries(workflow(file).jobs)) {
+          for (const step of pulumiSteps({ ...workflow(file), jobs: { [name]: job } })) {
+            assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: tokens[file] }, file);
+            if (tokens[file].includes("PULUMI_ACCESS_TOKEN")) assert.equal(job.environment, "prod", `${file} ${name}`);
+          }
         }
       }
     });
@@ -189,11 +196,14 @@ jobs:
       );
     });
 
-    it("preview runs `pulumi preview` of dev and prod on pull requests, comments and applies the policy pack", () => {
+    it("preview runs `pulumi preview` of dev only on pull requests, comments and applies the policy pack", () => {
       const wf = workflow("preview.yml");
       assert.deepEqual(Object.keys(wf.on), ["pull_request"]);
       const job = wf.jobs.preview;
-      assert.deepEqual(job.strategy?.matrix?.stack, ["dev", "prod"]);
+      // Pull request code runs with the previewed stack's config decrypted: never prod's.
+      assert.deepEqual(job.strategy?.matrix?.stack, ["dev"]);
+      assert.equal(job.environment, undefined);
+      assert.deepEqual(pulumiSteps(wf)[0].env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_PREVIEW_TOKEN }}" });
       assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
       const [pulumi] = pulumiSteps(wf);
       assert.deepEqual(pulumi.with, {
