@@ -13,7 +13,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { decodeDeadLetter, type DecodedMessage } from "./decode";
-import { OpsError } from "./errors";
+import { OpsError, UnsupportedError } from "./errors";
 import { HIDE_SECONDS, peekMessages, release } from "./peek";
 import type { DeadLetterKey, DeadLetterQueue, OpsTarget } from "./target";
 
@@ -155,6 +155,7 @@ async function reinvoke(target: OpsTarget, queue: DeadLetterQueue, options: Redr
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: options.waitSeconds ?? 1,
         VisibilityTimeout: HIDE_SECONDS,
+        AttributeNames: ["All"],
         MessageSystemAttributeNames: ["All"],
       }),
     );
@@ -170,7 +171,15 @@ async function reinvoke(target: OpsTarget, queue: DeadLetterQueue, options: Redr
         outcome.notes.push(`left ${decoded.messageId}: cannot tell which run it was`);
         continue;
       }
-      outcome.notes.push(await target.invokeScheduledRun(decoded.letter.event));
+      try {
+        outcome.notes.push(await target.invokeScheduledRun(decoded.letter.event));
+      } catch (error) {
+        if (!(error instanceof UnsupportedError)) throw error;
+        keep.push(message);
+        outcome.left += 1;
+        outcome.notes.push(`left ${decoded.messageId}: ${error.message}`);
+        continue;
+      }
       await target.sqs.send(
         new DeleteMessageCommand({ QueueUrl: queue.dlq.url, ReceiptHandle: message.ReceiptHandle }),
       );
@@ -201,13 +210,31 @@ export async function redriveDeadLetters(target: OpsTarget, options: RedriveOpti
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_PurgeQueue.html
  * Returns how many messages each held when the purge was asked for.
  */
-export async function purgeDeadLetters(target: OpsTarget): Promise<Array<{ key: DeadLetterKey; purged: number }>> {
-  const purged: Array<{ key: DeadLetterKey; purged: number }> = [];
+export interface PurgeOutcome {
+  key: DeadLetterKey;
+  purged: number;
+  /** A purge asked for within the last 60 seconds is still under way; this one was not needed. */
+  alreadyInProgress: boolean;
+}
+
+/** SQS's error names for a second purge within 60 seconds (JSON and query protocols). */
+const PURGE_IN_PROGRESS = new Set(["PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress"]);
+
+export async function purgeDeadLetters(target: OpsTarget): Promise<PurgeOutcome[]> {
+  const outcomes: PurgeOutcome[] = [];
   for (const queue of target.deadLetterQueues) {
     const counts = await queueCounts(target.sqs, queue.dlq.url);
     const total = counts.visible + counts.inFlight + counts.delayed;
-    if (total > 0) await target.sqs.send(new PurgeQueueCommand({ QueueUrl: queue.dlq.url }));
-    purged.push({ key: queue.key, purged: total });
+    let alreadyInProgress = false;
+    if (total > 0) {
+      try {
+        await target.sqs.send(new PurgeQueueCommand({ QueueUrl: queue.dlq.url }));
+      } catch (error) {
+        if (!PURGE_IN_PROGRESS.has((error as Error).name)) throw error;
+        alreadyInProgress = true;
+      }
+    }
+    outcomes.push({ key: queue.key, purged: alreadyInProgress ? 0 : total, alreadyInProgress });
   }
-  return purged;
+  return outcomes;
 }

@@ -53,6 +53,8 @@ export async function peekMessages(sqs: SQSClient, queueUrl: string, options: Pe
           MaxNumberOfMessages: Math.min(SQS_BATCH, limit - seen.size),
           WaitTimeSeconds: options.waitSeconds ?? 1,
           VisibilityTimeout: HIDE_SECONDS,
+          // The emulator answers only the older AttributeNames; AWS takes both.
+          AttributeNames: ["All"],
           MessageSystemAttributeNames: ["All"],
           MessageAttributeNames: ["All"],
         }),

@@ -11,7 +11,7 @@ import type { OpsCommand } from "./args";
 import { backfill } from "./backfill";
 import { describeLetter } from "./decode";
 import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from "./dlq";
-import { MissingOutputsError, OpsError } from "./errors";
+import { MissingOutputsError, OpsError, UnsupportedError } from "./errors";
 import { readOutputs } from "./outputs";
 import { formatStatus, pipelineStatus } from "./status";
 import { deployedTarget, endpointTarget, type OpsTarget } from "./target";
@@ -75,11 +75,7 @@ export async function openTarget(command: OpsCommand, io: OpsIo): Promise<OpsTar
 }
 
 async function confirmPurge(command: OpsCommand, io: OpsIo, target: OpsTarget): Promise<void> {
-  if (command.yes) return;
-  if (io.stdin.isTTY !== true || !io.confirm)
-    throw new ConfirmationError(
-      "dlq purge deletes every dead letter and asks first, but standard input is not a terminal: pass --yes to purge",
-    );
+  if (command.yes || !io.confirm) return;
   const names = target.deadLetterQueues.map((queue) => queue.dlq.name).join(", ");
   if (!(await io.confirm(`Delete every message in ${names} of ${target.where}? [y/N] `)))
     throw new ConfirmationError("dlq purge: not confirmed; nothing was deleted");
@@ -101,6 +97,16 @@ export function terminalConfirm(
 }
 
 export async function runOps(command: OpsCommand, io: OpsIo): Promise<number> {
+  // What cannot work is said before the stack is looked up.
+  if (command.action === "dlq purge" && !command.yes && (io.stdin.isTTY !== true || !io.confirm))
+    throw new ConfirmationError(
+      "dlq purge deletes every dead letter and asks first, but standard input is not a terminal: pass --yes to purge",
+    );
+  if (command.action === "backfill" && command.target.endpoint !== undefined)
+    throw new UnsupportedError(
+      "a backfill starts a scheduled run, and the embedded AWS has no Lambda: the local schedule runs inside " +
+        "the `cascade run` process; run the backfill against a deployed stack (--outputs)",
+    );
   const target = await openTarget(command, io);
   const print = (value: unknown, text: string) =>
     io.stdout.write(command.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
@@ -145,7 +151,13 @@ export async function runOps(command: OpsCommand, io: OpsIo): Promise<number> {
         const purged = await purgeDeadLetters(target);
         print(
           { where: target.where, purged },
-          purged.map((queue) => `${queue.key} DLQ: purged ${queue.purged}`).join("\n"),
+          [
+            ...purged.map(
+              (queue) =>
+                `${queue.key} DLQ: ${queue.alreadyInProgress ? "a purge is already under way" : `purged ${queue.purged}`}`,
+            ),
+            "SQS finishes a purge within 60 seconds; until then the messages may still be counted",
+          ].join("\n"),
         );
         return 0;
       }
