@@ -3,6 +3,7 @@
  * test and a message that names the flag and the values it takes.
  */
 import { parseArgs } from "node:util";
+import { OPS_COMMANDS, OPS_USAGE, parseOpsCommand, type OpsCommand } from "./ops/args";
 import { SCALE_PRESETS, type ScalePreset } from "./source-api";
 
 export const USAGE = `usage: cascade <command> [options]
@@ -11,6 +12,9 @@ commands:
   run       run the whole cascade locally on an embedded AWS (the default)
   plan      show what the Pulumi program would create for a stack, offline
   rejects   list the rejects table of a deployed or --keep'd pipeline
+  dlq       list, redrive or purge the dead-letter queues (see below)
+  status    queue and DLQ depths
+  backfill  one run whose sales window starts at --since
 
 run options:
   --stack NAME     stack whose config shapes the local pipeline (default dev)
@@ -32,7 +36,7 @@ rejects options:
   --stage NAME     only this stage's rejects
   --endpoint URL   a DynamoDB endpoint (e.g. the one --keep prints); default: AWS
   --region NAME    (default: from the environment)
-`;
+${OPS_USAGE}`;
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -54,9 +58,10 @@ export type Command =
     }
   | { command: "plan"; stack: string; json: boolean }
   | { command: "rejects"; table: string; stage?: string; endpoint?: string; region?: string }
+  | OpsCommand
   | { command: "help" };
 
-const COMMANDS = ["run", "plan", "rejects", "help"] as const;
+const COMMANDS = ["run", "plan", "rejects", ...OPS_COMMANDS, "help"] as const;
 const STACK_NAME = /^[A-Za-z0-9_.-]+$/;
 
 const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -103,6 +108,8 @@ export function parseCommand(argv: readonly string[]): Command {
   if (!(COMMANDS as readonly string[]).includes(name))
     throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.join(", ")}`);
   if (args.includes("--help") || args.includes("-h") || name === "help") return { command: "help" };
+  if ((OPS_COMMANDS as readonly string[]).includes(name))
+    return parseOpsCommand(name, args, (message) => new UsageError(message));
 
   const options = {
     stack: { type: "string" },

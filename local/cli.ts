@@ -5,6 +5,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { STAGES } from "../functions/lib/contract";
 import { parseCommand, USAGE, UsageError, type Command } from "./cli-args";
+import { runOps, terminalConfirm } from "./ops/run";
 import { recordProgram } from "./plan/record";
 import { planJson, planTree } from "./plan-view";
 import { formatRejects, listRejects } from "./rejects-list";
@@ -212,5 +213,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     case "run":
       return run(command);
+    case "ops":
+      return runOps(command, {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        env: process.env,
+        confirm: terminalConfirm(process.stdin, process.stderr),
+      });
   }
 }

@@ -190,12 +190,20 @@ export function parseScheduleEvent(event: unknown): string[] | undefined {
   return names && names.length > 0 ? [...new Set(names)] : undefined;
 }
 
+/** The event's backfill start, if it asks for one. */
+export function scheduleSince(event: unknown): string | undefined {
+  const parsed = ScheduleEventSchema.safeParse(event ?? {});
+  if (!parsed.success) throw new InvalidMessageError(describeIssues(parsed.error));
+  return parsed.data.since;
+}
+
 export async function collectBranches(
   deps: CollectorDeps,
   ctx: CollectContext,
   event: unknown,
 ): Promise<CollectResult> {
   const names = parseScheduleEvent(event);
+  const since = scheduleSince(event);
   const raw: unknown[] = [];
   if (names === undefined) raw.push(...(await deps.source.list(STAGE.branches.source.path, {}, ctx)));
   else
@@ -211,7 +219,7 @@ export async function collectBranches(
     const missing = names.filter((n) => !found.has(n));
     if (missing.length > 0) ctx.logger.warn("requested branches not found at the source", { missing });
   }
-  const messages = accepted.map((a) => branchMessage(ctx.runId, a.record.id));
+  const messages = accepted.map((a) => branchMessage(ctx.runId, a.record.id, since));
   return store(deps, ctx, raw.length, accepted, rejects, messages);
 }
 
@@ -238,7 +246,7 @@ export async function collectSalespersons(
         : { reason: "PARENT_MISMATCH", detail: `branchID ${e.branchID} != requested ${message.branchId}` },
   );
   const salespersons = accepted.filter((a) => a.record.occupation === SALESPERSON_OCCUPATION);
-  const messages = salespersons.map((a) => salespersonMessage(ctx.runId, message.branchId, a.record.id));
+  const messages = salespersons.map((a) => salespersonMessage(ctx.runId, message.branchId, a.record.id, message.since));
   return store(deps, ctx, raw.length, salespersons, rejects, messages);
 }
 
@@ -248,7 +256,10 @@ export async function collectSales(
   message: SalespersonMessage,
 ): Promise<CollectResult> {
   const now = deps.now?.() ?? new Date();
-  const since = new Date(now.getTime() - deps.config.lookbackHours * 3_600_000);
+  // A backfill names its own window start; otherwise the look-back runs from now.
+  const since = message.since
+    ? new Date(message.since)
+    : new Date(now.getTime() - deps.config.lookbackHours * 3_600_000);
   const raw = await deps.source.list(
     STAGE.sales.source.path,
     { salespersonsID: message.employeeId, since: since.toISOString() },

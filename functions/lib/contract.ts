@@ -58,19 +58,27 @@ export const STAGE_ENVIRONMENT: Record<StageName, readonly EnvKey[]> = byKey(STA
 export interface BranchMessage {
   runId: string;
   branchId: string;
+  /** A backfill's window start (ISO 8601), carried down to the sales stage. */
+  since?: string;
 }
 /** Stage 3's input: one per salesperson. */
 export interface SalespersonMessage {
   runId: string;
   branchId: string;
   employeeId: string;
+  /** When present, the sales window starts here instead of `lookbackHours` before now. */
+  since?: string;
 }
 /** The run id also travels as this message attribute, so one run can be followed. */
 export const RUN_ID_ATTRIBUTE = "runId";
 
-/** The event that starts stage 1; `branches` limits the run to those names. */
+/**
+ * The event that starts stage 1; `branches` limits the run to those names, `since`
+ * (ISO 8601) starts the run's sales window there: a backfill.
+ */
 export interface ScheduleEvent {
   branches?: string[];
+  since?: string;
 }
 
 /**

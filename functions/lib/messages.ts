@@ -19,12 +19,18 @@ function outgoing(id: string, runId: string, payload: BranchMessage | Salesperso
   };
 }
 
-export function branchMessage(runId: string, branchId: string): OutgoingMessage {
-  return outgoing(branchId, runId, { runId, branchId });
+/** `since` is written only when set, so a scheduled run's messages stay as they were. */
+export function branchMessage(runId: string, branchId: string, since?: string): OutgoingMessage {
+  return outgoing(branchId, runId, { runId, branchId, ...(since ? { since } : {}) });
 }
 
-export function salespersonMessage(runId: string, branchId: string, employeeId: string): OutgoingMessage {
-  return outgoing(employeeId, runId, { runId, branchId, employeeId });
+export function salespersonMessage(
+  runId: string,
+  branchId: string,
+  employeeId: string,
+  since?: string,
+): OutgoingMessage {
+  return outgoing(employeeId, runId, { runId, branchId, employeeId, ...(since ? { since } : {}) });
 }
 
 function parseBody<T>(

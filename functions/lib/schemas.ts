@@ -43,18 +43,24 @@ export const SourcePage = z.object({
 });
 export type SourcePage = z.infer<typeof SourcePage>;
 
+/** Where a backfill's sales window starts; absent, the stage's look-back decides. */
+const since = isoDateTime.optional();
+
 export const ScheduleEventSchema = z.object({
   branches: z.array(z.string().trim().min(1).max(256)).max(1000).optional(),
+  since,
 });
 
 export const BranchMessageSchema = z.strictObject({
   runId: z.string().min(1).max(128),
   branchId: id,
+  since,
 });
 export const SalespersonMessageSchema = z.strictObject({
   runId: z.string().min(1).max(128),
   branchId: id,
   employeeId: id,
+  since,
 });
 
 /** A short, stable description of why a value failed, for the reject's `detail`. */

@@ -93,6 +93,8 @@ export interface SourceApi {
   changeRecord(id: string): void;
   /** Replaces the fault knobs; a new script applies from the next request, rates keep following the seed. */
   setFaults(faults: FaultOptions): void;
+  /** Replaces the parents whose listing always fails (an outage of part of the source, and its end). */
+  setUnavailableParents(parents: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -305,6 +307,10 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
     setFaults(next: FaultOptions) {
       faults = next;
       scriptStart = dataRequests;
+    },
+    setUnavailableParents(parents: readonly string[]) {
+      unavailable.clear();
+      for (const parent of parents) unavailable.add(parent);
     },
     close: closeOnce(server),
   };

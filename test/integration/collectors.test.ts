@@ -136,6 +136,39 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.deepEqual(sent, []);
     });
 
+    it("a since in the schedule event widens the sales window past the look-back, down to the sales stage", async () => {
+      const handlers = fx.handlers();
+      const since = new Date(Date.now() - 72 * HOUR);
+      const result = await handlers.branches({ branches: ["Stamford"], since: since.toISOString() });
+      const forwarded: unknown[] = [];
+      await drain(fx.aws.sqs, fx.queues.employee, async (event) => {
+        forwarded.push(...event.Records.map((r) => JSON.parse(r.body)));
+        return handlers.salespersons(event);
+      });
+      assert.deepEqual(forwarded, [{ runId: result.runId, branchId: "B002", since: since.toISOString() }]);
+      const salesBodies: Array<{ employeeId: string; since?: string }> = [];
+      await drain(fx.aws.sqs, fx.queues.sale, async (event) => {
+        salesBodies.push(...event.Records.map((r) => JSON.parse(r.body)));
+        return handlers.sales(event);
+      });
+      assert.ok(salesBodies.length > 0 && salesBodies.every((b) => b.since === since.toISOString()));
+      const employees = new Set(salesBodies.map((b) => b.employeeId));
+      const wanted = fx.source
+        .dataset()
+        .sales.filter((s) => s.valid && employees.has(s.employeeId) && s.soldAt >= since.getTime())
+        .map((s) => s.id)
+        .sort();
+      const beyondLookback = wanted.filter(
+        (id) => fx.source.dataset().sales.find((s) => s.id === id)!.soldAt < Date.now() - 24 * HOUR,
+      );
+      assert.ok(beyondLookback.length > 0, "the data set must hold sales older than the 24 h look-back");
+      const stored = new Set(ids(await fx.scan("sales"), "sale_id"));
+      assert.deepEqual(
+        wanted.filter((id) => !stored.has(id)),
+        [],
+      );
+    });
+
     it("a poison message becomes a batchItemFailure while the rest of the batch succeeds", async () => {
       const handlers = fx.handlers();
       const good = sqsRecord(JSON.stringify({ runId: "run-poison", branchId: "B003" }), "run-poison");

@@ -41,7 +41,7 @@ describe("cascade command line", () => {
     it(`reads ${JSON.stringify(argv)}`, () => assert.deepEqual(parseCommand(argv), expected));
 
   const bad: Array<[string[], string]> = [
-    [["deploy"], 'unknown command "deploy"; commands: run, plan, rejects, help'],
+    [["deploy"], 'unknown command "deploy"; commands: run, plan, rejects, dlq, status, backfill, help'],
     [["run", "--scale", "huge"], '--scale must be one of small, medium, large, got "huge"'],
     [["run", "--seed=-3"], '--seed must be a whole number, got "-3"'],
     [["run", "--seed", "1.5"], '--seed must be a whole number, got "1.5"'],

@@ -10,7 +10,7 @@ import {
   salespersonMessage,
 } from "../../../functions/lib/messages";
 import { excerpt, rejectItem, rejectSourceId } from "../../../functions/lib/rejects";
-import { parseScheduleEvent } from "../../../functions/lib/collect";
+import { parseScheduleEvent, scheduleSince } from "../../../functions/lib/collect";
 
 const idArb = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0 && s.trim() === s);
 
@@ -59,6 +59,28 @@ describe("stage messages", () => {
     assert.deepEqual(parseScheduleEvent({ branches: ["Scranton", "Nashua", "Scranton"] }), ["Scranton", "Nashua"]);
     assert.throws(() => parseScheduleEvent({ branches: "Scranton" }), { name: "InvalidMessageError" });
     assert.throws(() => parseScheduleEvent({ branches: [""] }), { name: "InvalidMessageError" });
+  });
+
+  it("a backfill's since travels from the schedule event through both stage messages", () => {
+    const since = "2026-11-01T00:00:00.000Z";
+    assert.equal(scheduleSince({}), undefined);
+    assert.equal(scheduleSince({ branches: ["Scranton"], since }), since);
+    assert.throws(() => scheduleSince({ since: "yesterday" }), { name: "InvalidMessageError" });
+    assert.equal(branchMessage("r1", "B001", since).body, `{"runId":"r1","branchId":"B001","since":"${since}"}`);
+    assert.deepEqual(parseBranchMessage(branchMessage("r1", "B001", since).body), {
+      runId: "r1",
+      branchId: "B001",
+      since,
+    });
+    assert.deepEqual(parseSalespersonMessage(salespersonMessage("r1", "B001", "E1", since).body), {
+      runId: "r1",
+      branchId: "B001",
+      employeeId: "E1",
+      since,
+    });
+    assert.throws(() => parseBranchMessage('{"runId":"r","branchId":"B1","since":"soon"}'), {
+      name: "InvalidMessageError",
+    });
   });
 });
 
