@@ -23,6 +23,7 @@ import {
   type ConfigKeySpec,
   type ConfigValues,
 } from "./config-spec";
+import { ProblemsError } from "./errors";
 
 export { LAMBDA_LIMITS, LOG_RETENTION_DAYS, SQS_LIMITS } from "./aws-limits";
 export {
@@ -82,10 +83,10 @@ export type PipelineConfig = Omit<ConfigValues, CollectorKey | RoleKey | AdoptKe
 };
 
 /** Thrown once with every invalid key, before any resource is registered. */
-export class ConfigError extends Error {
+export class ConfigError extends ProblemsError {
   override readonly name = "ConfigError";
-  constructor(readonly problems: string[]) {
-    super(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super("invalid stack configuration", problems, options);
   }
 }
 

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { REJECTS_TABLE, STAGES, type QueueKind } from "../functions/lib/contract";
 import { byKey, queueNames, STAGE_TABLE, stageNames, type StageTable } from "../functions/lib/stages";
+import { ProblemsError } from "./errors";
 
 const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/, "must be an AWS ARN");
 const url = z.string().url();
@@ -72,14 +73,15 @@ const schemas: Record<OutputContract, z.ZodObject> = { shared: sharedOutputsSche
 type ContractOf<C extends OutputContract> = C extends "shared" ? SharedOutputs : PipelineOutputs;
 
 /** Thrown when a stack's outputs do not match the contract; says which output and why. */
-export class StackOutputContractError extends Error {
+export class StackOutputContractError extends ProblemsError {
   override readonly name = "StackOutputContractError";
   constructor(
     /** Named so as not to hide Error's own `stack`, the trace. */
     readonly stackName: string,
-    readonly problems: string[],
+    problems: readonly string[],
+    options?: ErrorOptions,
   ) {
-    super(`stack ${stackName} does not export the expected outputs:\n  - ${problems.join("\n  - ")}`);
+    super(`stack ${stackName} does not export the expected outputs`, problems, options);
   }
 }
 
@@ -111,7 +113,7 @@ export function parseStackOutputs<C extends OutputContract>(
       const where = issue.path.map(String).join(".");
       return valueAt(issue.path) === undefined ? `${where}: missing output` : `${where}: ${issue.message}`;
     });
-    throw new StackOutputContractError(stack, [...new Set(problems)]);
+    throw new StackOutputContractError(stack, [...new Set(problems)], { cause: result.error });
   }
   return result.data as ContractOf<C>;
 }

@@ -6,17 +6,19 @@
 import { consumerOf, queueNames, STAGE_TABLE, stageNames, type StageTable } from "../functions/lib/stages";
 import { visibilityTimeoutSeconds } from "./config";
 import type { SharedOutputs } from "./contract";
+import { ProblemsError } from "./errors";
 import { arnLocation, logGroupName } from "./naming";
 
 /** Thrown when a shared stack has the right shape but cannot serve this pipeline stack. */
-export class SharedStackMismatchError extends Error {
+export class SharedStackMismatchError extends ProblemsError {
   override readonly name = "SharedStackMismatchError";
   constructor(
     /** Named so as not to hide Error's own `stack`, the trace. */
     readonly stackName: string,
-    readonly problems: string[],
+    problems: readonly string[],
+    options?: ErrorOptions,
   ) {
-    super(`stack ${stackName} cannot serve this pipeline stack:\n  - ${problems.join("\n  - ")}`);
+    super(`stack ${stackName} cannot serve this pipeline stack`, problems, options);
   }
 }
 

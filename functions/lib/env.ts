@@ -52,8 +52,8 @@ function baseUrl(env: Env, name: string): string {
   let url: URL;
   try {
     url = new URL(raw);
-  } catch {
-    throw new EnvironmentError(name, `must be an absolute URL, got "${raw}"`);
+  } catch (error) {
+    throw new EnvironmentError(name, `must be an absolute URL, got "${raw}"`, { cause: error });
   }
   if (url.protocol !== "https:" && url.protocol !== "http:")
     throw new EnvironmentError(name, `must be http(s), got "${raw}"`);

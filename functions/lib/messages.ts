@@ -40,11 +40,11 @@ function parseBody<T>(
   let json: unknown;
   try {
     json = JSON.parse(body);
-  } catch {
-    throw new InvalidMessageError(`body is not JSON: ${body.slice(0, 80)}`);
+  } catch (error) {
+    throw new InvalidMessageError(`body is not JSON: ${body.slice(0, 80)}`, { cause: error });
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new InvalidMessageError(describeIssues(parsed.error));
+  if (!parsed.success) throw new InvalidMessageError(describeIssues(parsed.error), { cause: parsed.error });
   return parsed.data;
 }
 

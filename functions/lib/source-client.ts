@@ -154,12 +154,13 @@ export class SourceClient {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch {
+    } catch (error) {
       // A truncated or garbled 2xx body is a transient fault of the source or the path to it.
-      throw new RetryableFailure(new SourceBodyError(url, "not JSON"));
+      throw new RetryableFailure(new SourceBodyError(url, "not JSON", { cause: error }));
     }
     const parsed = SourcePage.safeParse(json);
-    if (!parsed.success) throw new RetryableFailure(new SourceBodyError(url, "not a {result, next} envelope"));
+    if (!parsed.success)
+      throw new RetryableFailure(new SourceBodyError(url, "not a {result, next} envelope", { cause: parsed.error }));
     return parsed.data;
   }
 }

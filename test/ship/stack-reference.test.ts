@@ -31,7 +31,7 @@ function withValue<T>(outputs: T, dotted: string, value: unknown): Record<string
   return copy;
 }
 
-function problemsOf(run: () => unknown): string[] {
+function problemsOf(run: () => unknown): readonly string[] {
   try {
     run();
   } catch (error) {
