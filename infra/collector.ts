@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BUNDLE_HANDLER } from "../functions/bundle";
 import { LAMBDA_DEFAULTS, LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "./aws-limits";
 import { CONFIG_DEFAULTS } from "./config-spec";
+import { rejectProblems } from "./errors";
+import { permissionsBoundaryProblems } from "./iam";
 import { assumeRolePolicy, schedulerPolicy, toJson } from "./iam-documents";
 
 /** Lambda runtime and architecture of every collector (the bundle targets node22). */
@@ -82,9 +84,58 @@ export interface CollectorArgs {
   readonly trigger: ScheduleTrigger | QueueTrigger;
 }
 
+/** What an omitted optional argument becomes. */
+export const COLLECTOR_DEFAULTS = {
+  memoryMb: LAMBDA_DEFAULTS.memoryMb,
+  timeoutSeconds: LAMBDA_DEFAULTS.timeoutSeconds,
+  logRetentionDays: CONFIG_DEFAULTS.logRetentionDays,
+} as const;
+export const QUEUE_TRIGGER_DEFAULTS = {
+  batchSize: CONFIG_DEFAULTS.batchSize,
+  batchingWindowSeconds: CONFIG_DEFAULTS.batchingWindowSeconds,
+  maxConcurrency: CONFIG_DEFAULTS.maxConcurrency,
+} as const;
+
+/** The arguments with every default filled in: what the build steps read. */
+type SettledCollectorArgs = CollectorArgs & Required<Pick<CollectorArgs, keyof typeof COLLECTOR_DEFAULTS>>;
+
+function settle(args: CollectorArgs): SettledCollectorArgs {
+  return {
+    ...args,
+    memoryMb: args.memoryMb ?? COLLECTOR_DEFAULTS.memoryMb,
+    timeoutSeconds: args.timeoutSeconds ?? COLLECTOR_DEFAULTS.timeoutSeconds,
+    logRetentionDays: args.logRetentionDays ?? COLLECTOR_DEFAULTS.logRetentionDays,
+  };
+}
+
+/**
+ * Why a Collector cannot be built from `args`, one problem per argument; empty when it
+ * can. Pure, so each rule is tested without Pulumi. Only plain values are checked: an
+ * Input known only at deployment is left to the provider.
+ */
+export function collectorArgsProblems(args: CollectorArgs): string[] {
+  const { stage, memoryMb, timeoutSeconds, logRetentionDays, trigger } = settle(args);
+  const { memoryMb: memory, timeoutSeconds: timeout } = LAMBDA_LIMITS;
+  const problems: string[] = [];
+  if (typeof stage !== "string" || !/^[a-z][a-z0-9]*$/.test(stage))
+    problems.push(`stage must be a stage name of lower-case letters and digits (got ${JSON.stringify(stage)})`);
+  if (!Number.isInteger(memoryMb) || memoryMb < memory.min || memoryMb > memory.max)
+    problems.push(`memoryMb must be an integer from ${memory.min} to ${memory.max} (got ${memoryMb})`);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < timeout.min || timeoutSeconds > timeout.max)
+    problems.push(`timeoutSeconds must be an integer from ${timeout.min} to ${timeout.max} (got ${timeoutSeconds})`);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays))
+    problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
+  if (trigger?.kind !== "schedule" && trigger?.kind !== "queue")
+    problems.push(`trigger.kind must be "schedule" or "queue"`);
+  if (trigger?.kind === "schedule")
+    problems.push(...permissionsBoundaryProblems(trigger.permissionsBoundary).map((p) => `trigger.${p}`));
+  return problems;
+}
+
 /**
  * One collector: the bundled function, its log group, and what starts it (a schedule
- * for the first stage, an SQS event source mapping for the others).
+ * for the first stage, an SQS event source mapping for the others). The constructor checks
+ * its arguments, then builds in one named step per part.
  */
 export class Collector extends pulumi.ComponentResource {
   public readonly functionName: pulumi.Output<string>;
@@ -93,134 +144,145 @@ export class Collector extends pulumi.ComponentResource {
   public readonly timeoutSeconds: number;
 
   constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validated before super() so a bad argument registers nothing.
-    const memoryMb = args.memoryMb ?? LAMBDA_DEFAULTS.memoryMb;
-    const timeoutSeconds = args.timeoutSeconds ?? LAMBDA_DEFAULTS.timeoutSeconds;
-    const logRetentionDays = args.logRetentionDays ?? CONFIG_DEFAULTS.logRetentionDays;
-    const problems: string[] = [];
-    if (typeof args.stage !== "string" || !/^[a-z][a-z0-9]*$/.test(args.stage))
-      problems.push(`stage must be a stage name of lower-case letters and digits (got ${JSON.stringify(args.stage)})`);
-    if (!Number.isInteger(memoryMb) || memoryMb < LAMBDA_LIMITS.memoryMb.min || memoryMb > LAMBDA_LIMITS.memoryMb.max)
-      problems.push(
-        `memoryMb must be an integer from ${LAMBDA_LIMITS.memoryMb.min} to ${LAMBDA_LIMITS.memoryMb.max} (got ${memoryMb})`,
-      );
-    if (
-      !Number.isInteger(timeoutSeconds) ||
-      timeoutSeconds < LAMBDA_LIMITS.timeoutSeconds.min ||
-      timeoutSeconds > LAMBDA_LIMITS.timeoutSeconds.max
-    )
-      problems.push(
-        `timeoutSeconds must be an integer from ${LAMBDA_LIMITS.timeoutSeconds.min} to ${LAMBDA_LIMITS.timeoutSeconds.max} (got ${timeoutSeconds})`,
-      );
-    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays))
-      problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
-    if (args.trigger?.kind !== "schedule" && args.trigger?.kind !== "queue")
-      problems.push(`trigger.kind must be "schedule" or "queue"`);
-    if (problems.length > 0) throw new Error(`Collector ${name}: ${problems.join("; ")}`);
+    // Checked before super() so bad arguments register nothing, not even the component.
+    rejectProblems("Collector", name, collectorArgsProblems(args));
     super("cascading-etl:index:Collector", name, {}, opts);
+    const settled = settle(args);
 
-    this.timeoutSeconds = timeoutSeconds;
+    const logGroup = buildLogGroup(this, name, settled);
+    const fn = buildFunction(this, name, settled, logGroup);
+    if (settled.trigger.kind === "schedule") buildScheduleTrigger(this, name, settled.stage, settled.trigger, fn);
+    else buildQueueTrigger(this, name, settled.trigger, fn);
 
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: args.logGroupName, retentionInDays: logRetentionDays },
-      { parent: this },
-    );
-
-    const fn = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        description: `cascading-etl ${args.stage} collector`,
-        code: args.code,
-        handler: BUNDLE_HANDLER,
-        runtime: COLLECTOR_RUNTIME,
-        architectures: [COLLECTOR_ARCHITECTURE],
-        memorySize: memoryMb,
-        timeout: timeoutSeconds,
-        role: args.roleArn,
-        environment: { variables: args.environment },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-      },
-      { parent: this },
-    );
+    this.timeoutSeconds = settled.timeoutSeconds;
     this.functionName = fn.name;
     this.functionArn = fn.arn;
     this.logGroupName = logGroup.name;
-
-    const trigger = args.trigger;
-    if (trigger.kind === "schedule") {
-      const role = new aws.iam.Role(
-        `${name}-scheduler`,
-        {
-          description: `Lets EventBridge Scheduler start the ${args.stage} collector`,
-          permissionsBoundary: trigger.permissionsBoundary,
-          assumeRolePolicy: pulumi
-            .output(trigger.accountId)
-            .apply((accountId) => toJson(assumeRolePolicy("scheduler.amazonaws.com", accountId))),
-        },
-        { parent: this },
-      );
-      const rolePolicy = new aws.iam.RolePolicy(
-        `${name}-scheduler`,
-        {
-          role: role.name,
-          policy: pulumi
-            .all([fn.arn, trigger.deadLetterQueueArn])
-            .apply(([fnArn, dlqArn]) => toJson(schedulerPolicy(fnArn, dlqArn))),
-        },
-        { parent: this },
-      );
-      new aws.lambda.FunctionEventInvokeConfig(
-        `${name}-async`,
-        {
-          functionName: fn.name,
-          maximumRetryAttempts: trigger.asyncMaxRetryAttempts,
-          maximumEventAgeInSeconds: trigger.asyncMaxEventAgeSeconds,
-          destinationConfig: { onFailure: { destination: trigger.deadLetterQueueArn } },
-        },
-        { parent: this },
-      );
-      new aws.scheduler.Schedule(
-        `${name}-schedule`,
-        {
-          description: `Starts a run of the cascade at the ${args.stage} collector`,
-          scheduleExpression: trigger.expression,
-          flexibleTimeWindow: { mode: "OFF" },
-          state: "ENABLED",
-          target: {
-            arn: fn.arn,
-            roleArn: role.arn,
-            input: trigger.input,
-            retryPolicy: {
-              maximumRetryAttempts: trigger.maxRetryAttempts,
-              maximumEventAgeInSeconds: trigger.maxEventAgeSeconds,
-            },
-            deadLetterConfig: { arn: trigger.deadLetterQueueArn },
-          },
-        },
-        // The role is checked when the schedule is created, so it must have its policy by then.
-        { parent: this, dependsOn: [rolePolicy] },
-      );
-    } else {
-      new aws.lambda.EventSourceMapping(
-        `${name}-source`,
-        {
-          eventSourceArn: trigger.queueArn,
-          functionName: fn.arn,
-          enabled: true,
-          batchSize: trigger.batchSize ?? CONFIG_DEFAULTS.batchSize,
-          maximumBatchingWindowInSeconds: trigger.batchingWindowSeconds ?? CONFIG_DEFAULTS.batchingWindowSeconds,
-          functionResponseTypes: ["ReportBatchItemFailures"],
-          scalingConfig: { maximumConcurrency: trigger.maxConcurrency ?? CONFIG_DEFAULTS.maxConcurrency },
-        },
-        { parent: this },
-      );
-    }
-
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,
       logGroupName: this.logGroupName,
     });
   }
+}
+
+/** The log group, created here so its retention is set and the role can be scoped to it. */
+function buildLogGroup(parent: pulumi.Resource, name: string, args: SettledCollectorArgs): aws.cloudwatch.LogGroup {
+  return new aws.cloudwatch.LogGroup(
+    `${name}-logs`,
+    { name: args.logGroupName, retentionInDays: args.logRetentionDays },
+    { parent },
+  );
+}
+
+/** The function, writing JSON logs to its own log group. */
+function buildFunction(
+  parent: pulumi.Resource,
+  name: string,
+  args: SettledCollectorArgs,
+  logGroup: aws.cloudwatch.LogGroup,
+): aws.lambda.Function {
+  return new aws.lambda.Function(
+    `${name}-function`,
+    {
+      description: `cascading-etl ${args.stage} collector`,
+      code: args.code,
+      handler: BUNDLE_HANDLER,
+      runtime: COLLECTOR_RUNTIME,
+      architectures: [COLLECTOR_ARCHITECTURE],
+      memorySize: args.memoryMb,
+      timeout: args.timeoutSeconds,
+      role: args.roleArn,
+      environment: { variables: args.environment },
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+    },
+    { parent },
+  );
+}
+
+/**
+ * The scheduled stage's trigger: a role Scheduler assumes, the schedule itself, and where failed
+ * asynchronous invocations go (Lambda's retries, then the dead-letter queue).
+ */
+function buildScheduleTrigger(
+  parent: pulumi.Resource,
+  name: string,
+  stage: string,
+  trigger: ScheduleTrigger,
+  fn: aws.lambda.Function,
+): void {
+  const role = new aws.iam.Role(
+    `${name}-scheduler`,
+    {
+      description: `Lets EventBridge Scheduler start the ${stage} collector`,
+      permissionsBoundary: trigger.permissionsBoundary,
+      assumeRolePolicy: pulumi
+        .output(trigger.accountId)
+        .apply((accountId) => toJson(assumeRolePolicy("scheduler.amazonaws.com", accountId))),
+    },
+    { parent },
+  );
+  const rolePolicy = new aws.iam.RolePolicy(
+    `${name}-scheduler`,
+    {
+      role: role.name,
+      policy: pulumi
+        .all([fn.arn, trigger.deadLetterQueueArn])
+        .apply(([fnArn, dlqArn]) => toJson(schedulerPolicy(fnArn, dlqArn))),
+    },
+    { parent },
+  );
+  new aws.lambda.FunctionEventInvokeConfig(
+    `${name}-async`,
+    {
+      functionName: fn.name,
+      maximumRetryAttempts: trigger.asyncMaxRetryAttempts,
+      maximumEventAgeInSeconds: trigger.asyncMaxEventAgeSeconds,
+      destinationConfig: { onFailure: { destination: trigger.deadLetterQueueArn } },
+    },
+    { parent },
+  );
+  new aws.scheduler.Schedule(
+    `${name}-schedule`,
+    {
+      description: `Starts a run of the cascade at the ${stage} collector`,
+      scheduleExpression: trigger.expression,
+      flexibleTimeWindow: { mode: "OFF" },
+      state: "ENABLED",
+      target: {
+        arn: fn.arn,
+        roleArn: role.arn,
+        input: trigger.input,
+        retryPolicy: {
+          maximumRetryAttempts: trigger.maxRetryAttempts,
+          maximumEventAgeInSeconds: trigger.maxEventAgeSeconds,
+        },
+        deadLetterConfig: { arn: trigger.deadLetterQueueArn },
+      },
+    },
+    // The role is checked when the schedule is created, so it must have its policy by then.
+    { parent, dependsOn: [rolePolicy] },
+  );
+}
+
+/** Every other stage's trigger: an event source mapping reporting partial batch failures. */
+function buildQueueTrigger(
+  parent: pulumi.Resource,
+  name: string,
+  trigger: QueueTrigger,
+  fn: aws.lambda.Function,
+): void {
+  new aws.lambda.EventSourceMapping(
+    `${name}-source`,
+    {
+      eventSourceArn: trigger.queueArn,
+      functionName: fn.arn,
+      enabled: true,
+      batchSize: trigger.batchSize ?? QUEUE_TRIGGER_DEFAULTS.batchSize,
+      maximumBatchingWindowInSeconds: trigger.batchingWindowSeconds ?? QUEUE_TRIGGER_DEFAULTS.batchingWindowSeconds,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: trigger.maxConcurrency ?? QUEUE_TRIGGER_DEFAULTS.maxConcurrency },
+    },
+    { parent },
+  );
 }

@@ -127,7 +127,7 @@ export const MIN_MAX_RECEIVE_COUNT = 5;
 export const STACK_ROLES = ["all", "shared", "pipeline"] as const;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** An IAM policy ARN: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
-const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+export const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 
 export const memoryKey = (stage: StageName) => `${stage}MemoryMb` as const;
 export const timeoutKey = (stage: StageName) => `${stage}TimeoutSeconds` as const;

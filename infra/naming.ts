@@ -20,6 +20,9 @@ export function dashboardName(project: string, stack: string): string {
   return `${project}-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
 }
 
+/** A name PutDashboard accepts, as above. */
+export const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
 /** The SSM parameter holding the source token. */
 export function tokenParameterName(project: string, stack: string): string {
   return `/${project}/${stack}/source-api-token`;

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SQS_LIMITS } from "./aws-limits";
 import { CONFIG_DEFAULTS, MIN_MAX_RECEIVE_COUNT } from "./config-spec";
+import { rejectProblems } from "./errors";
 import { tlsOnlyQueuePolicy, toJson } from "./iam-documents";
 
 export interface QueueSettings {
@@ -39,9 +40,56 @@ export interface StageQueueRef extends QueueRef {
   dlq: QueueRef;
 }
 
+/** What an omitted optional argument becomes. */
+export const QUEUES_DEFAULTS = {
+  maxReceiveCount: CONFIG_DEFAULTS.maxReceiveCount,
+  retentionSeconds: CONFIG_DEFAULTS.queueRetentionSeconds,
+  dlqRetentionSeconds: CONFIG_DEFAULTS.dlqRetentionSeconds,
+} as const;
+
+/** The arguments with every default filled in: what the build steps read. */
+type SettledQueuesArgs = Required<QueuesArgs>;
+
+function settle(args: QueuesArgs): SettledQueuesArgs {
+  return {
+    queues: args.queues,
+    maxReceiveCount: args.maxReceiveCount ?? QUEUES_DEFAULTS.maxReceiveCount,
+    retentionSeconds: args.retentionSeconds ?? QUEUES_DEFAULTS.retentionSeconds,
+    dlqRetentionSeconds: args.dlqRetentionSeconds ?? QUEUES_DEFAULTS.dlqRetentionSeconds,
+  };
+}
+
+/**
+ * Why Queues cannot be built from `args`, one problem per argument; empty when it can.
+ * Pure, so each rule is tested without Pulumi.
+ */
+export function queuesArgsProblems(args: QueuesArgs): string[] {
+  const { maxReceiveCount, retentionSeconds, dlqRetentionSeconds } = settle(args);
+  const maxRetention = SQS_LIMITS.retentionSeconds.max;
+  const maxVisibility = SQS_LIMITS.visibilityTimeoutMaxSeconds;
+  const problems: string[] = [];
+  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < MIN_MAX_RECEIVE_COUNT)
+    problems.push(`maxReceiveCount must be an integer of at least ${MIN_MAX_RECEIVE_COUNT} (got ${maxReceiveCount})`);
+  if (dlqRetentionSeconds > maxRetention)
+    problems.push(`dlqRetentionSeconds must be at most ${maxRetention} (got ${dlqRetentionSeconds})`);
+  if (dlqRetentionSeconds <= retentionSeconds)
+    problems.push(
+      `dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`,
+    );
+  for (const [kind, settings] of Object.entries(args.queues ?? {})) {
+    const visibility = settings?.visibilityTimeoutSeconds;
+    if (!Number.isInteger(visibility) || visibility < 0 || visibility > maxVisibility)
+      problems.push(
+        `queues.${kind}.visibilityTimeoutSeconds must be an integer from 0 to ${maxVisibility} (got ${visibility})`,
+      );
+  }
+  return problems;
+}
+
 /**
  * The stage queues, each with its DLQ, and the dead-letter queue of the scheduled stage.
- * Every queue is encrypted and refuses non-TLS access.
+ * Every queue is encrypted and refuses non-TLS access. The constructor
+ * checks its arguments, then builds the stage queues and the schedule's DLQ.
  */
 export class Queues extends pulumi.ComponentResource {
   public readonly queues: Record<string, StageQueueRef>;
@@ -49,55 +97,40 @@ export class Queues extends pulumi.ComponentResource {
   public readonly scheduleDlq: QueueRef;
 
   constructor(name: string, args: QueuesArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validated before super() so a bad argument registers nothing.
-    const maxReceiveCount = args.maxReceiveCount ?? CONFIG_DEFAULTS.maxReceiveCount;
-    const retentionSeconds = args.retentionSeconds ?? CONFIG_DEFAULTS.queueRetentionSeconds;
-    const dlqRetentionSeconds = args.dlqRetentionSeconds ?? CONFIG_DEFAULTS.dlqRetentionSeconds;
-    const problems: string[] = [];
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < MIN_MAX_RECEIVE_COUNT)
-      problems.push(`maxReceiveCount must be an integer of at least ${MIN_MAX_RECEIVE_COUNT} (got ${maxReceiveCount})`);
-    if (dlqRetentionSeconds > SQS_LIMITS.retentionSeconds.max)
-      problems.push(
-        `dlqRetentionSeconds must be at most ${SQS_LIMITS.retentionSeconds.max} (got ${dlqRetentionSeconds})`,
-      );
-    if (dlqRetentionSeconds <= retentionSeconds)
-      problems.push(
-        `dlqRetentionSeconds (${dlqRetentionSeconds}) must be longer than retentionSeconds (${retentionSeconds})`,
-      );
-    for (const [kind, settings] of Object.entries(args.queues ?? {})) {
-      const visibility = settings?.visibilityTimeoutSeconds;
-      if (!Number.isInteger(visibility) || visibility < 0 || visibility > SQS_LIMITS.visibilityTimeoutMaxSeconds) {
-        problems.push(
-          `queues.${kind}.visibilityTimeoutSeconds must be an integer from 0 to ${SQS_LIMITS.visibilityTimeoutMaxSeconds} (got ${visibility})`,
-        );
-      }
-    }
-    if (problems.length > 0) throw new Error(`Queues ${name}: ${problems.join("; ")}`);
+    // Checked before super() so bad arguments register nothing, not even the component.
+    rejectProblems("Queues", name, queuesArgsProblems(args));
     super("cascading-etl:index:Queues", name, args, opts);
+    const settled = settle(args);
 
     const queues: Record<string, StageQueueRef> = {};
-    for (const kind of Object.keys(args.queues)) {
-      const dlq = this.queue(`${name}-${kind}-dlq`, { messageRetentionSeconds: dlqRetentionSeconds });
-      const queue = this.queue(`${name}-${kind}`, {
-        messageRetentionSeconds: retentionSeconds,
-        visibilityTimeoutSeconds: args.queues[kind].visibilityTimeoutSeconds,
-        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
-      });
-      queues[kind] = { ...queue, dlq };
-    }
+    for (const kind of Object.keys(args.queues)) queues[kind] = buildStageQueue(this, `${name}-${kind}`, kind, settled);
     this.queues = queues;
-    this.scheduleDlq = this.queue(`${name}-schedule-dlq`, { messageRetentionSeconds: dlqRetentionSeconds });
+    this.scheduleDlq = buildQueue(this, `${name}-schedule-dlq`, {
+      messageRetentionSeconds: settled.dlqRetentionSeconds,
+    });
 
     this.registerOutputs({ queues: this.queues, scheduleDlq: this.scheduleDlq });
   }
+}
 
-  private queue(name: string, args: aws.sqs.QueueArgs): QueueRef {
-    const queue = new aws.sqs.Queue(name, { ...args, sqsManagedSseEnabled: true }, { parent: this });
-    new aws.sqs.QueuePolicy(
-      name,
-      { queueUrl: queue.url, policy: queue.arn.apply((arn) => toJson(tlsOnlyQueuePolicy(arn))) },
-      { parent: this },
-    );
-    return { name: queue.name, url: queue.url, arn: queue.arn };
-  }
+/** A stage queue and its DLQ, which takes a message after `maxReceiveCount` receives. */
+function buildStageQueue(parent: pulumi.Resource, name: string, kind: string, args: SettledQueuesArgs): StageQueueRef {
+  const dlq = buildQueue(parent, `${name}-dlq`, { messageRetentionSeconds: args.dlqRetentionSeconds });
+  const queue = buildQueue(parent, name, {
+    messageRetentionSeconds: args.retentionSeconds,
+    visibilityTimeoutSeconds: args.queues[kind].visibilityTimeoutSeconds,
+    redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: args.maxReceiveCount }),
+  });
+  return { ...queue, dlq };
+}
+
+/** One queue, encrypted with SQS-managed keys, whose policy refuses non-TLS access. */
+function buildQueue(parent: pulumi.Resource, name: string, args: aws.sqs.QueueArgs): QueueRef {
+  const queue = new aws.sqs.Queue(name, { ...args, sqsManagedSseEnabled: true }, { parent });
+  new aws.sqs.QueuePolicy(
+    name,
+    { queueUrl: queue.url, policy: queue.arn.apply((arn) => toJson(tlsOnlyQueuePolicy(arn))) },
+    { parent },
+  );
+  return { name: queue.name, url: queue.url, arn: queue.arn };
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { rejectProblems } from "./errors";
 
 export interface SourceTokenArgs {
   /** The SSM parameter name (a path such as `/cascading-etl/dev/source-api-token`). */
@@ -10,19 +11,27 @@ export interface SourceTokenArgs {
   readonly version: number;
 }
 
+/**
+ * Why SourceToken cannot be built from `args`; empty when it can. Pure, so it is tested
+ * without Pulumi.
+ */
+export function sourceTokenArgsProblems(args: SourceTokenArgs): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(args.version) || args.version < 1)
+    problems.push(`version must be a positive integer (got ${args.version})`);
+  if (!args.parameterName?.startsWith("/"))
+    problems.push(`parameterName must be a path starting with "/" (got ${JSON.stringify(args.parameterName)})`);
+  return problems;
+}
+
 /** The source API token as an SSM SecureString, read by the collectors at cold start. */
 export class SourceToken extends pulumi.ComponentResource {
   public readonly parameterName: pulumi.Output<string>;
   public readonly parameterArn: pulumi.Output<string>;
 
   constructor(name: string, args: SourceTokenArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validated before super() so a bad argument registers nothing.
-    if (!Number.isInteger(args.version) || args.version < 1)
-      throw new Error(`SourceToken ${name}: version must be a positive integer (got ${args.version})`);
-    if (!args.parameterName?.startsWith("/"))
-      throw new Error(
-        `SourceToken ${name}: parameterName must be a path starting with "/" (got ${JSON.stringify(args.parameterName)})`,
-      );
+    // Checked before super() so bad arguments register nothing, not even the component.
+    rejectProblems("SourceToken", name, sourceTokenArgsProblems(args));
     super("cascading-etl:index:SourceToken", name, {}, opts);
 
     const parameter = new aws.ssm.Parameter(

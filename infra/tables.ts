@@ -89,33 +89,47 @@ export class Tables extends pulumi.ComponentResource {
   public readonly tables: Record<string, TableRef>;
 
   constructor(name: string, args: TablesArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    // Every argument is optional and the adopted names are checked with the stack's
+    // config: nothing to check before building.
     const renamed = name !== FIRST_REGISTRATION.name || TABLES_TYPE !== FIRST_REGISTRATION.type;
     const aliases = renamed ? [{ name: FIRST_REGISTRATION.name, type: FIRST_REGISTRATION.type }] : [];
     super(TABLES_TYPE, name, args, { ...opts, aliases: [...(opts?.aliases ?? []), ...aliases] });
-    const retain = args.retain ?? false;
 
     const tables: Record<string, TableRef> = {};
-    for (const [kind, keys] of Object.entries(args.keys ?? tableKeysOf(STAGE_TABLE))) {
-      // Only stage tables the adopt settings name are taken over; the rejects table is always ours.
-      const adoptedName = kind === REJECTS_TABLE ? undefined : (args.adopt?.names as Record<string, string>)?.[kind];
-      const adopted =
-        args.adopt && adoptedName !== undefined ? { name: adoptedName, phase: args.adopt.phase } : undefined;
-      const table = new aws.dynamodb.Table(`${name}-${kind}`, tableArgs(kind, keys, args, adopted), {
-        parent: this,
-        // `import` may stay after the import: a table already in state under this ID is
-        // then managed like any other (pulumi/pulumi developer-docs/architecture/import.md).
-        ...(adopted ? { import: adopted.name } : {}),
-        // Data another pipeline filled is never ours to delete or replace.
-        protect: adopted !== undefined || retain,
-        retainOnDelete: retain,
-        aliases: tableAliases(name, kind),
-      });
-      tables[kind] = { name: table.name, arn: table.arn, streamArn: table.streamArn };
-    }
+    for (const [kind, keys] of Object.entries(args.keys ?? tableKeysOf(STAGE_TABLE)))
+      tables[kind] = buildTable(this, name, kind, keys, args);
     this.tables = tables;
 
     this.registerOutputs({ tables: this.tables });
   }
+}
+
+/**
+ * One table of the component `componentName`: created here, or an existing stage table
+ * taken over (imported and protected); aliased to its first URN and guarded as `retain` says.
+ */
+function buildTable(
+  parent: pulumi.Resource,
+  componentName: string,
+  kind: string,
+  keys: KeySchema,
+  args: TablesArgs,
+): TableRef {
+  const retain = args.retain ?? false;
+  // Only stage tables the adopt settings name are taken over; the rejects table is always ours.
+  const adoptedName = kind === REJECTS_TABLE ? undefined : (args.adopt?.names as Record<string, string>)?.[kind];
+  const adopted = args.adopt && adoptedName !== undefined ? { name: adoptedName, phase: args.adopt.phase } : undefined;
+  const table = new aws.dynamodb.Table(`${componentName}-${kind}`, tableArgs(kind, keys, args, adopted), {
+    parent,
+    // `import` may stay after the import: a table already in state under this ID is
+    // then managed like any other (pulumi/pulumi developer-docs/architecture/import.md).
+    ...(adopted ? { import: adopted.name } : {}),
+    // Data another pipeline filled is never ours to delete or replace.
+    protect: adopted !== undefined || retain,
+    retainOnDelete: retain,
+    aliases: tableAliases(componentName, kind),
+  });
+  return { name: table.name, arn: table.arn, streamArn: table.streamArn };
 }
 
 /**
