@@ -1,7 +1,8 @@
 /**
  * The sample source: a real HTTP server on 127.0.0.1 serving the seed's endpoints over
- * a generated data set, with seeded fault injection and a record of what it served
- * (its "truth"), so a run can be checked record by record.
+ * a generated data set, with seeded fault injection (faults.ts), cursor pagination
+ * (pagination.ts) and a record of what it served, its "truth" (ledger.ts), so a run can
+ * be checked record by record. This module routes, checks the token and answers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import {
@@ -13,27 +14,16 @@ import {
   type ScalePreset,
   type Served,
 } from "./data";
-import { mulberry32, hash32 } from "./random";
+import { FaultPlan, retryAfterValue, type Fault, type FaultOptions } from "./faults";
+import { Ledger, type SourceTruth } from "./ledger";
+import { paginate } from "./pagination";
 import { closeOnce, listenOnLoopback } from "../loopback";
 
-export type Fault = "ok" | "500" | "503" | "429" | "malformed";
+export type { Fault, FaultOptions } from "./faults";
+export type { EndpointTruth, SourceTruth } from "./ledger";
+
 export type Endpoint = "branches" | "employees" | "sales";
 export const ENDPOINTS: readonly Endpoint[] = ["branches", "employees", "sales"];
-
-export interface FaultOptions {
-  /** Share of data requests answered 500/503. @default 0 */
-  errorRate?: number;
-  /** Share of data requests answered 429 with Retry-After. @default 0 */
-  throttleRate?: number;
-  /** Share of data requests answered 200 with a truncated JSON body. @default 0 */
-  malformedRate?: number;
-  /** The Retry-After a 429 carries, as delta-seconds or as an HTTP-date. @default { form: "seconds", seconds: 0 } */
-  retryAfter?: { form: "seconds" | "date"; seconds: number };
-  /** Added before every data response, in ms. @default 0 */
-  latencyMs?: number;
-  /** Faults for the first data requests, in order, before the rates apply. */
-  script?: readonly Fault[];
-}
 
 export interface SourceApiOptions {
   /** @default 1 */
@@ -55,30 +45,6 @@ export interface SourceApiOptions {
   cursorLoop?: boolean;
   /** Parent ids (a branch, a salesperson) whose listing always answers 503: work that can only end in a DLQ. */
   unavailableParents?: readonly string[];
-}
-
-export interface EndpointTruth {
-  /** Ids of schema-valid records served at least once. */
-  valid: string[];
-  /** Ids of schema-invalid records served at least once. */
-  invalid: string[];
-}
-
-export interface SourceTruth {
-  seed: number;
-  scale: Scale;
-  referenceTime: string;
-  branches: EndpointTruth;
-  employees: EndpointTruth & { salespersons: string[] };
-  sales: EndpointTruth;
-  /**
-   * Parents whose children were served to the last page: branches whose employees, and
-   * salespersons whose sales, were listed completely. A parent missing here was never
-   * (fully) asked for, which is how a lost message shows.
-   */
-  listed: { employeesOf: string[]; salesOf: string[] };
-  faults: { serverError: number; throttled: number; malformed: number; unauthorized: number };
-  requests: { total: number } & Record<Endpoint, number>;
 }
 
 export interface SourceApi {
@@ -122,15 +88,140 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   body: JSON.stringify(value),
 });
 
-const encodeCursor = (offset: number): string => Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
-function decodeCursor(cursor: string | null): number | undefined {
-  if (cursor === null) return 0;
-  try {
-    const o = (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { o?: unknown }).o;
-    return typeof o === "number" && Number.isInteger(o) && o >= 0 ? o : undefined;
-  } catch {
-    return undefined;
+/** The query parameter naming the parent whose children an endpoint lists. */
+const PARENT_PARAMETER = { employees: "branchID", sales: "salespersonsID" } as const;
+
+/** Routing: what a request asks for, or the page refusing it. */
+type Route = { to: "truth" } | { to: "data"; endpoint: Endpoint; url: URL; parent: string | null } | Page;
+
+function route(req: IncomingMessage): Route {
+  const url = new URL(req.url ?? "/", "http://source");
+  if (req.method !== "GET") return json(405, { error: "method not allowed" });
+  if (url.pathname === "/_truth") return { to: "truth" };
+  const endpoint = url.pathname.slice(1) as Endpoint;
+  if (!ENDPOINTS.includes(endpoint)) return json(404, { error: `no such endpoint ${url.pathname}` });
+  const parent = endpoint === "branches" ? null : url.searchParams.get(PARENT_PARAMETER[endpoint]);
+  return { to: "data", endpoint, url, parent };
+}
+
+/** Auth: with a token configured, data requests must carry it as a bearer token. */
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  return token === undefined || req.headers.authorization === `Bearer ${token}`;
+}
+
+/** The records an endpoint lists for the request's filters, or the 400 page for a bad filter. */
+function listing(data: Dataset, endpoint: Endpoint, url: URL): Served[] | Page {
+  if (endpoint === "branches") {
+    const name = url.searchParams.get("branch");
+    return data.branches.filter((b) => name === null || b.name === name);
   }
+  if (endpoint === "employees") {
+    const branchId = url.searchParams.get("branchID");
+    if (!branchId) return json(400, { error: "branchID is required" });
+    return data.employees.filter((e) => e.branchId === branchId);
+  }
+  const employeeId = url.searchParams.get("salespersonsID");
+  if (!employeeId) return json(400, { error: "salespersonsID is required" });
+  const sinceText = url.searchParams.get("since");
+  const since = sinceText === null ? -Infinity : Date.parse(sinceText);
+  if (Number.isNaN(since)) return json(400, { error: `since is not a date: ${sinceText}` });
+  return data.sales.filter((s) => s.employeeId === employeeId && s.soldAt >= since);
+}
+
+/** Faults: the page answering an injected error or throttle, counted; undefined for "ok" and "malformed". */
+function faultPage(fault: Fault, faults: FaultOptions, ledger: Ledger): Page | undefined {
+  if (fault === "500" || fault === "503") {
+    ledger.fault("serverError");
+    return json(Number(fault), { error: "injected server fault" });
+  }
+  if (fault === "429") {
+    ledger.fault("throttled");
+    return json(429, { error: "slow down" }, { "retry-after": retryAfterValue(faults.retryAfter, Date.now()) });
+  }
+  return undefined;
+}
+
+/** A malformed answer: a 200 whose JSON body is cut in half. */
+const truncated = (body: string): Page => ({
+  status: 200,
+  headers: { "content-type": "application/json" },
+  body: body.slice(0, Math.max(1, Math.floor(body.length / 2))),
+});
+
+/** The generated data set, regenerated after a record changes. */
+class DatasetSource {
+  private readonly revisions = new Map<string, number>();
+  private cached: Dataset | undefined;
+
+  constructor(private readonly generate: (revisions: Map<string, number>) => Dataset) {}
+
+  get(): Dataset {
+    return (this.cached ??= this.generate(this.revisions));
+  }
+
+  change(id: string): void {
+    const data = this.get();
+    if (![data.branches, data.employees, data.sales].some((records) => records.some((r) => r.id === id)))
+      throw new Error(`no record with id ${id}`);
+    this.revisions.set(id, (this.revisions.get(id) ?? 0) + 1);
+    this.cached = undefined;
+  }
+}
+
+interface Source {
+  options: SourceApiOptions;
+  pageSize: number;
+  data: DatasetSource;
+  faults: FaultPlan;
+  ledger: Ledger;
+  truth(): SourceTruth;
+}
+
+/** Answers one request: route, count, check the token, inject the fault, list, paginate. */
+function answer(source: Source, req: IncomingMessage): Page {
+  const routed = route(req);
+  if ("status" in routed) return routed;
+  if (routed.to === "truth") return json(200, source.truth());
+  const { endpoint, url, parent } = routed;
+  source.ledger.request(endpoint);
+  if (!authorized(req, source.options.token)) {
+    source.ledger.fault("unauthorized");
+    return json(401, { error: "unauthorized" });
+  }
+  const fault = source.faults.next(parent);
+  const refused = faultPage(fault, source.faults.options, source.ledger);
+  if (refused) return refused;
+  const records = listing(source.data.get(), endpoint, url);
+  if (!Array.isArray(records)) return records;
+  const page = paginate(records, url.searchParams.get("cursor"), source.pageSize, source.options.cursorLoop ?? false);
+  if (page === undefined) return json(400, { error: "bad cursor" });
+  const body = JSON.stringify({ result: page.records.map((r) => r.body as Json), next: page.next });
+  if (fault === "malformed") {
+    source.ledger.fault("malformed");
+    return truncated(body);
+  }
+  source.ledger.page(endpoint, page.records, parent, page.last);
+  return { status: 200, headers: { "content-type": "application/json" }, body };
+}
+
+/** The HTTP side: drains the request, waits the injected latency (never for /_truth), writes the page. */
+function handler(source: Source) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const send = (): void => {
+      let page: Page;
+      try {
+        page = answer(source, req);
+      } catch (error) {
+        page = json(500, { error: String(error) });
+      }
+      res.writeHead(page.status, page.headers);
+      res.end(page.body);
+    };
+    const delay = source.faults.options.latencyMs ?? 0;
+    // Drain the request first so keep-alive connections stay usable.
+    req.resume();
+    req.on("end", () => (delay > 0 && req.url !== "/_truth" ? setTimeout(send, delay) : send()));
+  };
 }
 
 export async function startSourceApi(options: SourceApiOptions = {}): Promise<SourceApi> {
@@ -140,178 +231,31 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
   const pageSize = options.pageSize ?? 5;
   if (!Number.isInteger(pageSize) || pageSize < 1)
     throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
-  const revisions = new Map<string, number>();
-  let faults: FaultOptions = options.faults ?? {};
-  let cached: Dataset | undefined;
-  const dataset = (): Dataset =>
-    (cached ??= generateDataset({
-      seed,
-      scale,
-      referenceTime,
-      invalidRate: options.invalidRate,
-      invalidIds: options.invalidIds,
-      oversizedIds: options.oversizedIds,
-      revisions,
-    }));
-
-  const served: Record<Endpoint, { valid: Set<string>; invalid: Set<string> }> = {
-    branches: { valid: new Set(), invalid: new Set() },
-    employees: { valid: new Set(), invalid: new Set() },
-    sales: { valid: new Set(), invalid: new Set() },
+  const { invalidRate, invalidIds, oversizedIds } = options;
+  const data = new DatasetSource((revisions) =>
+    generateDataset({ seed, scale, referenceTime, invalidRate, invalidIds, oversizedIds, revisions }),
+  );
+  const ledger = new Ledger();
+  const source: Source = {
+    options,
+    pageSize,
+    data,
+    faults: new FaultPlan(seed, options.faults ?? {}, options.unavailableParents ?? []),
+    ledger,
+    truth: () => ledger.truth({ seed, scale, referenceTime: referenceTime.toISOString() }),
   };
-  const salespersons = new Set<string>();
-  const listed = { employeesOf: new Set<string>(), salesOf: new Set<string>() };
-  const unavailable = new Set(options.unavailableParents ?? []);
-  const faultCounts = { serverError: 0, throttled: 0, malformed: 0, unauthorized: 0 };
-  const requestCounts: { total: number } & Record<Endpoint, number> = { total: 0, branches: 0, employees: 0, sales: 0 };
-  let dataRequests = 0;
-  // A script replaced by setFaults starts over from the request after the change.
-  let scriptStart = 0;
 
-  /** The fault for the n-th data request: scripted first, then drawn from the seed. */
-  function faultFor(n: number): Fault {
-    if (faults.script && n - scriptStart < faults.script.length) return faults.script[n - scriptStart];
-    const r = mulberry32(hash32(`${seed}:fault:${n}`))();
-    const error = faults.errorRate ?? 0;
-    const throttle = faults.throttleRate ?? 0;
-    const malformed = faults.malformedRate ?? 0;
-    if (r < error) return n % 2 === 0 ? "500" : "503";
-    if (r < error + throttle) return "429";
-    if (r < error + throttle + malformed) return "malformed";
-    return "ok";
-  }
-
-  function listing(endpoint: Endpoint, url: URL): Served[] | Page {
-    const data = dataset();
-    if (endpoint === "branches") {
-      const name = url.searchParams.get("branch");
-      return data.branches.filter((b) => name === null || b.name === name);
-    }
-    if (endpoint === "employees") {
-      const branchId = url.searchParams.get("branchID");
-      if (!branchId) return json(400, { error: "branchID is required" });
-      return data.employees.filter((e) => e.branchId === branchId);
-    }
-    const employeeId = url.searchParams.get("salespersonsID");
-    if (!employeeId) return json(400, { error: "salespersonsID is required" });
-    const sinceText = url.searchParams.get("since");
-    const since = sinceText === null ? -Infinity : Date.parse(sinceText);
-    if (Number.isNaN(since)) return json(400, { error: `since is not a date: ${sinceText}` });
-    return data.sales.filter((s) => s.employeeId === employeeId && s.soldAt >= since);
-  }
-
-  function answer(req: IncomingMessage): Page {
-    const url = new URL(req.url ?? "/", "http://source");
-    if (req.method !== "GET") return json(405, { error: "method not allowed" });
-    if (url.pathname === "/_truth") return json(200, truth());
-    const endpoint = url.pathname.slice(1) as Endpoint;
-    if (!ENDPOINTS.includes(endpoint)) return json(404, { error: `no such endpoint ${url.pathname}` });
-    requestCounts.total += 1;
-    requestCounts[endpoint] += 1;
-    if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
-      faultCounts.unauthorized += 1;
-      return json(401, { error: "unauthorized" });
-    }
-    const parent = url.searchParams.get(endpoint === "employees" ? "branchID" : "salespersonsID");
-    const fault =
-      endpoint !== "branches" && parent !== null && unavailable.has(parent) ? "503" : faultFor(dataRequests++);
-    if (fault === "500" || fault === "503") {
-      faultCounts.serverError += 1;
-      return json(Number(fault), { error: "injected server fault" });
-    }
-    if (fault === "429") {
-      faultCounts.throttled += 1;
-      const ra = faults.retryAfter ?? { form: "seconds", seconds: 0 };
-      const value = ra.form === "seconds" ? String(ra.seconds) : new Date(Date.now() + ra.seconds * 1000).toUTCString();
-      return json(429, { error: "slow down" }, { "retry-after": value });
-    }
-    const records = listing(endpoint, url);
-    if (!Array.isArray(records)) return records;
-    const offset = decodeCursor(url.searchParams.get("cursor"));
-    if (offset === undefined) return json(400, { error: "bad cursor" });
-    const page = records.slice(offset, offset + pageSize);
-    const more = offset + pageSize < records.length;
-    const next = options.cursorLoop && more ? encodeCursor(pageSize) : more ? encodeCursor(offset + pageSize) : null;
-    const body = JSON.stringify({ result: page.map((r) => r.body as Json), next });
-    if (fault === "malformed") {
-      faultCounts.malformed += 1;
-      return {
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: body.slice(0, Math.max(1, Math.floor(body.length / 2))),
-      };
-    }
-    for (const r of page) {
-      served[endpoint][r.valid ? "valid" : "invalid"].add(r.id);
-      if (endpoint === "employees" && (r as Served & { salesperson?: boolean }).salesperson) salespersons.add(r.id);
-    }
-    if (!more && parent !== null && endpoint !== "branches")
-      listed[endpoint === "employees" ? "employeesOf" : "salesOf"].add(parent);
-    return { status: 200, headers: { "content-type": "application/json" }, body };
-  }
-
-  function truth(): SourceTruth {
-    const sorted = (s: Set<string>): string[] => [...s].sort();
-    const endpointTruth = (e: Endpoint): EndpointTruth => ({
-      valid: sorted(served[e].valid),
-      invalid: sorted(served[e].invalid),
-    });
-    return {
-      seed,
-      scale: { ...scale },
-      referenceTime: referenceTime.toISOString(),
-      branches: endpointTruth("branches"),
-      employees: { ...endpointTruth("employees"), salespersons: sorted(salespersons) },
-      sales: endpointTruth("sales"),
-      listed: { employeesOf: sorted(listed.employeesOf), salesOf: sorted(listed.salesOf) },
-      faults: { ...faultCounts },
-      requests: { ...requestCounts },
-    };
-  }
-
-  const server: Server = createServer((req, res: ServerResponse) => {
-    const send = (): void => {
-      let page: Page;
-      try {
-        page = answer(req);
-      } catch (error) {
-        page = json(500, { error: String(error) });
-      }
-      res.writeHead(page.status, page.headers);
-      res.end(page.body);
-    };
-    const delay = faults.latencyMs ?? 0;
-    // Drain the request first so keep-alive connections stay usable.
-    req.resume();
-    req.on("end", () => (delay > 0 && req.url !== "/_truth" ? setTimeout(send, delay) : send()));
-  });
+  const server: Server = createServer(handler(source));
   const port = await listenOnLoopback(server);
-
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     referenceTime,
-    dataset,
-    truth,
-    changeRecord(id: string) {
-      if (
-        !dataset().branches.some((r) => r.id === id) &&
-        !dataset().employees.some((r) => r.id === id) &&
-        !dataset().sales.some((r) => r.id === id)
-      ) {
-        throw new Error(`no record with id ${id}`);
-      }
-      revisions.set(id, (revisions.get(id) ?? 0) + 1);
-      cached = undefined;
-    },
-    setFaults(next: FaultOptions) {
-      faults = next;
-      scriptStart = dataRequests;
-    },
-    setUnavailableParents(parents: readonly string[]) {
-      unavailable.clear();
-      for (const parent of parents) unavailable.add(parent);
-    },
+    dataset: () => data.get(),
+    truth: source.truth,
+    changeRecord: (id: string) => data.change(id),
+    setFaults: (next: FaultOptions) => source.faults.set(next),
+    setUnavailableParents: (parents: readonly string[]) => source.faults.setUnavailableParents(parents),
     close: closeOnce(server),
   };
 }
