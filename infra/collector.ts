@@ -90,6 +90,7 @@ export const COLLECTOR_DEFAULTS = {
   timeoutSeconds: LAMBDA_DEFAULTS.timeoutSeconds,
   logRetentionDays: CONFIG_DEFAULTS.logRetentionDays,
 } as const;
+/** What an omitted option of a queue trigger becomes. */
 export const QUEUE_TRIGGER_DEFAULTS = {
   batchSize: CONFIG_DEFAULTS.batchSize,
   batchingWindowSeconds: CONFIG_DEFAULTS.batchingWindowSeconds,
