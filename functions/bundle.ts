@@ -80,7 +80,8 @@ export function buildAllBundles(root: string = DEFAULT_BUNDLE_ROOT): Record<Stag
 if (require.main === module) {
   for (const bundle of Object.values(buildAllBundles())) {
     console.log(
-      `${bundle.stage.padEnd(13)} ${(bundle.bytes / 1024).toFixed(1).padStart(8)} KiB  (map ${(bundle.mapBytes / 1024).toFixed(1)} KiB)  ${path.relative(process.cwd(), bundle.file)}`,
+      `${bundle.stage.padEnd(13)} ${(bundle.bytes / 1024).toFixed(1).padStart(8)} KiB` +
+        `  (map ${(bundle.mapBytes / 1024).toFixed(1)} KiB)  ${path.relative(process.cwd(), bundle.file)}`,
     );
   }
 }

@@ -91,7 +91,8 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): {
       if (typeof value !== "string" || value.length === 0)
         throw new SsmError(
           "ValidationException",
-          "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
+          "1 validation error detected: Value at 'value' failed to satisfy constraint: " +
+            "Member must have length greater than or equal to 1",
         );
       if (!["String", "StringList", "SecureString"].includes(type))
         throw new SsmError(
@@ -125,7 +126,8 @@ export function createSsmHandler(options: EmbeddedSsmOptions = {}): {
       if (!Array.isArray(names) || names.length === 0 || names.length > 10)
         throw new SsmError(
           "ValidationException",
-          "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 10",
+          "1 validation error detected: Value at 'names' failed to satisfy constraint: " +
+            "Member must have length less than or equal to 10",
         );
       const found: unknown[] = [];
       const invalid: string[] = [];

@@ -56,7 +56,8 @@ const DESCRIBERS: Record<string, Describer> = {
   ],
   "aws:cloudwatch/metricAlarm:MetricAlarm": (r) => [
     `${get(r, "namespace") ?? "metric math"} ${get(r, "metricName") ?? ""}`.trim(),
-    `${get(r, "statistic") ?? get(r, "extendedStatistic") ?? ""} ${get(r, "comparisonOperator")} ${get(r, "threshold")}`,
+    `${get(r, "statistic") ?? get(r, "extendedStatistic") ?? ""} ` +
+      `${get(r, "comparisonOperator")} ${get(r, "threshold")}`,
     on(get(r, "period"), `${get(r, "period")}s`),
   ],
   "aws:cloudwatch/logGroup:LogGroup": (r) => [`retention ${get(r, "retentionInDays")} days`],

@@ -8,7 +8,8 @@ import { policies } from "./policies";
 
 new PolicyPack("cascading-etl-policies", {
   description:
-    "The safety invariants of cascading-etl: least-privilege IAM, encrypted TLS-only queues, protected prod tables, safe SQS retries, and a DLQ and alarms for every collector.",
+    "The safety invariants of cascading-etl: least-privilege IAM, encrypted TLS-only queues, protected prod tables, " +
+    "safe SQS retries, and a DLQ and alarms for every collector.",
   enforcementLevel: "mandatory",
   policies,
 });

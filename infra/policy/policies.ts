@@ -30,7 +30,8 @@ function forType(type: string, check: (props: Props, args: ResourceValidationArg
 export const noFullAccessManagedPolicies: ResourceValidationPolicy = {
   name: "iam-no-full-access-managed-policy",
   description:
-    "No AWS managed *FullAccess, AdministratorAccess or PowerUserAccess policy is attached to anything: roles get least-privilege inline policies.",
+    "No AWS managed *FullAccess, AdministratorAccess or PowerUserAccess policy is attached to anything: " +
+    "roles get least-privilege inline policies.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const arns: unknown[] = [];
@@ -48,7 +49,8 @@ export const noFullAccessManagedPolicies: ResourceValidationPolicy = {
     for (const arn of arns) {
       if (typeof arn === "string" && isFullAccessManagedPolicy(arn))
         report(
-          `managed policy ${arn} grants a whole service or more; grant the exact actions on the exact resources instead`,
+          `managed policy ${arn} grants a whole service or more; ` +
+            "grant the exact actions on the exact resources instead",
         );
     }
   },
@@ -57,7 +59,9 @@ export const noFullAccessManagedPolicies: ResourceValidationPolicy = {
 export const noWildcardIam: ResourceValidationPolicy = {
   name: "iam-no-wildcards",
   description:
-    'IAM policies allow no wildcard action ("*" or "service:*"), no NotAction/NotResource and no "*" resource, except actions AWS only authorises on "*" (cloudwatch:PutMetricData with a namespace condition, X-Ray uploads).',
+    'IAM policies allow no wildcard action ("*" or "service:*"), no NotAction/NotResource and no "*" resource, ' +
+    'except actions AWS only authorises on "*" ' +
+    "(cloudwatch:PutMetricData with a namespace condition, X-Ray uploads).",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const documents: unknown[] = [];
@@ -83,7 +87,8 @@ export const queuesEncrypted: ResourceValidationPolicy = {
 export const queuesTlsOnly: StackValidationPolicy = {
   name: "sqs-queue-tls-only",
   description:
-    'Every SQS queue has a queue policy denying all access without TLS (Deny sqs:* to "*" when aws:SecureTransport is false).',
+    "Every SQS queue has a queue policy denying all access without TLS " +
+    '(Deny sqs:* to "*" when aws:SecureTransport is false).',
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const policies = ofType(args.resources, TYPES.queuePolicy);
@@ -133,7 +138,8 @@ function queueOf(mapping: PolicyResource, queues: PolicyResource[]): PolicyResou
 export const visibilityCoversRetries: StackValidationPolicy = {
   name: "sqs-visibility-six-times-consumer-timeout",
   description:
-    "A queue feeding a Lambda function has a visibility timeout of at least 6 x the function's timeout plus the batching window, as AWS advises for SQS event sources.",
+    "A queue feeding a Lambda function has a visibility timeout of at least 6 x the function's timeout " +
+    "plus the batching window, as AWS advises for SQS event sources.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const functions = ofType(args.resources, TYPES.function);
@@ -151,7 +157,8 @@ export const visibilityCoversRetries: StackValidationPolicy = {
       const required = visibilityTimeoutSeconds(timeout, window);
       if (visibility < required) {
         report(
-          `queue ${queue.name} has a visibility timeout of ${visibility} s, below 6 x ${fn.name}'s timeout (${timeout} s) + batching window (${window} s) = ${required} s`,
+          `queue ${queue.name} has a visibility timeout of ${visibility} s, ` +
+            `below 6 x ${fn.name}'s timeout (${timeout} s) + batching window (${window} s) = ${required} s`,
           queue.urn,
         );
       }
@@ -162,7 +169,9 @@ export const visibilityCoversRetries: StackValidationPolicy = {
 export const reportBatchItemFailures: ResourceValidationPolicy = {
   name: "lambda-esm-report-batch-item-failures",
   description:
-    "Every SQS event source mapping reports partial batch failures (functionResponseTypes includes ReportBatchItemFailures), so one bad message does not send its whole batch back.",
+    "Every SQS event source mapping reports partial batch failures " +
+    "(functionResponseTypes includes ReportBatchItemFailures), " +
+    "so one bad message does not send its whole batch back.",
   enforcementLevel: "mandatory",
   validateResource: forType(TYPES.eventSourceMapping, (props, _args, report) => {
     // Unknown in a preview of a new queue; every mapping of this project reads SQS.
@@ -232,14 +241,16 @@ function hasDeadLetterDestination(fn: PolicyResource, resources: PolicyResource[
 export const collectorsObservable: StackValidationPolicy = {
   name: "collector-dlq-and-alarms",
   description:
-    "Every Lambda function (collector) keeps its failed work in a dead-letter queue and has Errors, Duration and Throttles alarms.",
+    "Every Lambda function (collector) keeps its failed work in a dead-letter queue " +
+    "and has Errors, Duration and Throttles alarms.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report) => {
     const alarms = ofType(args.resources, TYPES.metricAlarm);
     for (const fn of ofType(args.resources, TYPES.function)) {
       if (!hasDeadLetterDestination(fn, args.resources)) {
         report(
-          `function ${fn.name} has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations`,
+          `function ${fn.name} has no dead-letter destination: ` +
+            "a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations",
           fn.urn,
         );
       }

@@ -25,7 +25,8 @@ export function readOutputs(text: string, stack: string, from: string): Pipeline
   } catch (error) {
     if (error instanceof StackOutputContractError)
       throw new MissingOutputsError(
-        `${error.message}\n(is it a pipeline or single stack, not a shared one? \`pulumi stack output --json\` shows what it exports)`,
+        `${error.message}\n(is it a pipeline or single stack, not a shared one? ` +
+          "`pulumi stack output --json` shows what it exports)",
         { cause: error },
       );
     throw error;

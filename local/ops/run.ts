@@ -154,7 +154,8 @@ export async function runOps(command: OpsCommand, io: OpsIo): Promise<number> {
           [
             ...purged.map(
               (queue) =>
-                `${queue.key} DLQ: ${queue.alreadyInProgress ? "a purge is already under way" : `purged ${queue.purged}`}`,
+                `${queue.key} DLQ: ` +
+                (queue.alreadyInProgress ? "a purge is already under way" : `purged ${queue.purged}`),
             ),
             "SQS finishes a purge within 60 seconds; until then the messages may still be counted",
           ].join("\n"),

@@ -199,7 +199,10 @@ export async function cascadeTarget(cascade: LocalCascade): Promise<OpsTarget> {
     async invokeScheduledRun(event) {
       const run = await cascade.schedule.fire(event);
       if (!run.ok)
-        return `the local schedule's run failed after ${run.attempts} attempts (${run.lastError}); it went to the schedule DLQ`;
+        return (
+          `the local schedule's run failed after ${run.attempts} attempts (${run.lastError}); ` +
+          "it went to the schedule DLQ"
+        );
       return `the local schedule ran ${cascade.schedule.spec.name} (attempt ${run.attempts})`;
     },
     // The cascade owns its clients.

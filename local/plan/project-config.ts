@@ -144,8 +144,10 @@ export function stackConfigProblem(
     const value = merged[qualify(project, key)] ?? { secure: false, value: "" };
     if (decl.secret && !value.secure)
       return `Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`;
-    if (!value.secure && !matchesType(decl.type, decl.items, content(value.value)))
-      return `Stack '${stack}' with configuration key '${key}' must be of type '${fullTypeName(decl.type, decl.items)}'`;
+    if (!value.secure && !matchesType(decl.type, decl.items, content(value.value))) {
+      const type = fullTypeName(decl.type, decl.items);
+      return `Stack '${stack}' with configuration key '${key}' must be of type '${type}'`;
+    }
   }
   return undefined;
 }

@@ -41,7 +41,7 @@ export interface RecordedOptions {
   protect?: boolean;
   retainOnDelete?: boolean;
   aliases?: RecordedAlias[];
-  /** An explicit provider reference; absent when the package's default provider (configured from the stack) manages it. */
+  /** An explicit provider reference; absent when the package's default provider (set from the stack) manages it. */
   provider?: string;
 }
 
@@ -58,7 +58,7 @@ export interface RecordOptions {
   stack: string;
   /** Defaults to `loadStackConfig(stack, { overrides })`. */
   config?: StackConfig;
-  /** Config values to set or (with `undefined`) unset on top of the stack's, by key with or without the project prefix. */
+  /** Config values to set or (with `undefined`) unset over the stack's, by key with or without the project prefix. */
   overrides?: Record<string, unknown>;
   /** Program entry point; defaults to infra/index.ts. */
   entry?: string;

@@ -81,7 +81,8 @@ export function loadStackConfig(
   const stackFile = stackFiles.find((f) => fs.existsSync(f));
   if (!stackFile)
     throw new Error(
-      `unknown stack "${stack}": looked for ${stackFiles.join(" and ")} (stacks here: ${listStacks(root).join(", ") || "none"})`,
+      `unknown stack "${stack}": looked for ${stackFiles.join(" and ")} ` +
+        `(stacks here: ${listStacks(root).join(", ") || "none"})`,
     );
 
   const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);

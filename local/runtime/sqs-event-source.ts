@@ -150,7 +150,8 @@ export class SqsEventSourceMapping {
         await this.giveBack(batch.filter((message) => !settled.has(message.MessageId ?? ""))).catch(() => undefined);
         if (consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
           this.stoppedBy = new Error(
-            `the event source mapping for ${this.spec.queueArn} stopped after ${consecutiveErrors} failed polls: ${(error as Error).message}`,
+            `the event source mapping for ${this.spec.queueArn} stopped after ${consecutiveErrors} failed polls: ` +
+              `${(error as Error).message}`,
           );
           return;
         }
@@ -257,7 +258,8 @@ export class SqsEventSourceMapping {
       );
       if (response.Failed && response.Failed.length > 0)
         throw new Error(
-          `could not delete ${response.Failed.length} processed messages from ${this.spec.queueUrl}: ${response.Failed[0].Message}`,
+          `could not delete ${response.Failed.length} processed messages from ${this.spec.queueUrl}: ` +
+            `${response.Failed[0].Message}`,
         );
       this.stats.deleted += part.length;
     }

@@ -295,7 +295,8 @@ function checkReferences(topology: Topology): void {
       throw new TopologyError(`invoke config for ${config.functionName} names a function the plan does not create`);
     if (config.onFailureArn && !queueArns.has(config.onFailureArn))
       throw new TopologyError(
-        `invoke config for ${config.functionName} sends failures to ${config.onFailureArn}, which the plan does not create`,
+        `invoke config for ${config.functionName} sends failures to ${config.onFailureArn}, ` +
+          "which the plan does not create",
       );
   }
   for (const schedule of topology.schedules) {

@@ -123,7 +123,7 @@ describe("cascade run, end to end", function () {
       assert.ok(retried > 0 && retried <= faults, `retried ${retried}, injected ${JSON.stringify(injected)}`);
     });
 
-    it("logs cold_start: true in each execution environment's first invocation only, as Powertools does on Lambda", () => {
+    it("logs cold_start: true only in each execution environment's first invocation, like Powertools", () => {
       for (const fn of cascade.pipeline.functions) {
         const requests = { cold: new Set<string>(), warm: new Set<string>() };
         for (const line of output.get(fn.spec.name) ?? []) {

@@ -237,7 +237,9 @@ describe("cascade run, interrupted", function () {
         { code, last: cli.stderr().trimEnd().split("\n").pop() },
         {
           code: 130,
-          last: "cascade: SIGINT before the first run: stopped the offline plan and the embedded AWS while they were starting",
+          last:
+            "cascade: SIGINT before the first run: " +
+            "stopped the offline plan and the embedded AWS while they were starting",
         },
       );
     } finally {

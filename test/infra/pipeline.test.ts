@@ -201,7 +201,7 @@ describe("infra: the Pulumi program under mocks", function () {
         }
       });
 
-      it("gives each function exactly its stage's environment, without a token parameter when no token is set", function () {
+      it("gives each function exactly its stage's environment, with no token parameter when none is set", function () {
         const run = runs[stack];
         const tables = (stage: string) => one(run, T.table, `cascading-etl-tables-${stage}`).state.name;
         const queueUrl = (kind: string) => one(run, T.queue, `cascading-etl-queues-${kind}`).state.url;

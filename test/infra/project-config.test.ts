@@ -114,7 +114,8 @@ describe("local/plan: the Pulumi CLI's project config rules (pure)", function ()
       [
         "an array without items",
         { a: { type: "array" } },
-        "The configuration key 'a' declares an array but does not specify the underlying type via the 'items' attribute",
+        "The configuration key 'a' declares an array " +
+          "but does not specify the underlying type via the 'items' attribute",
       ],
       [
         "a default of another type",

@@ -33,7 +33,7 @@ describe("the @pulumi/pulumi internals the offline plan relies on", () => {
             "package.json pins the version it was written against.",
     ));
 
-  it("give each recorded resource its parent and dependencies, and its secrets in the envelope Pulumi's helpers open", async () => {
+  it("give each recorded resource its parent, dependencies, and secrets in Pulumi's envelope", async () => {
     const base = loadStackConfig("dev");
     const run = await recordProgram({
       stack: "dev",

@@ -118,31 +118,36 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
       "a pipeline stack without sharedStack",
       { stackRole: "pipeline" },
       "pipeline",
-      'cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "")',
+      "cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> " +
+        'when stackRole is pipeline (got "")',
     ],
     [
       "a sharedStack that is not fully qualified",
       { stackRole: "pipeline", sharedStack: "shared" },
       "pipeline",
-      'cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "shared")',
+      "cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> " +
+        'when stackRole is pipeline (got "shared")',
     ],
     [
       "a pipeline stack reading itself",
       { stackRole: "pipeline", sharedStack: "acme/cascading-etl/pipeline" },
       "pipeline",
-      'cascading-etl:sharedStack must name another stack than this pipeline stack (pipeline) (got "acme/cascading-etl/pipeline")',
+      "cascading-etl:sharedStack must name another stack than this pipeline stack (pipeline) " +
+        '(got "acme/cascading-etl/pipeline")',
     ],
     [
       "a shared stack serving no pipeline stack",
       { stackRole: "shared" },
       "shared",
-      'cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared (got "")',
+      "cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves " +
+        '(letters, digits, _ . -) when stackRole is shared (got "")',
     ],
     [
       "a shared stack serving a malformed name",
       { stackRole: "shared", pipelineStackName: "acme/pipeline" },
       "shared",
-      'cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves (letters, digits, _ . -) when stackRole is shared (got "acme/pipeline")',
+      "cascading-etl:pipelineStackName must name the pipeline stack this shared stack serves " +
+        '(letters, digits, _ . -) when stackRole is shared (got "acme/pipeline")',
     ],
     [
       "a shared stack serving itself",
@@ -154,43 +159,50 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
       "sharedStack on a single stack",
       { sharedStack: SHARED_REF },
       "dev",
-      `cascading-etl:sharedStack is only read in split mode (stackRole pipeline); a stackRole all stack owns every resource itself (got "${SHARED_REF}")`,
+      `cascading-etl:sharedStack is only read in split mode (stackRole pipeline); ` +
+        `a stackRole all stack owns every resource itself (got "${SHARED_REF}")`,
     ],
     [
       "pipelineStackName on a single stack",
       { pipelineStackName: "pipeline" },
       "dev",
-      'cascading-etl:pipelineStackName is only read in split mode (stackRole shared); a stackRole all stack owns every resource itself (got "pipeline")',
+      "cascading-etl:pipelineStackName is only read in split mode (stackRole shared); " +
+        'a stackRole all stack owns every resource itself (got "pipeline")',
     ],
     [
       "table protection on a pipeline stack",
       { stackRole: "pipeline", sharedStack: SHARED_REF, deletionProtection: "true" },
       "pipeline",
-      'cascading-etl:deletionProtection is not read by a pipeline stack (stackRole pipeline): set it on the shared stack (got "true")',
+      "cascading-etl:deletionProtection is not read by a pipeline stack (stackRole pipeline): " +
+        'set it on the shared stack (got "true")',
     ],
     [
       "a queue setting on a pipeline stack",
       { stackRole: "pipeline", sharedStack: SHARED_REF, maxReceiveCount: "20" },
       "pipeline",
-      'cascading-etl:maxReceiveCount is not read by a pipeline stack (stackRole pipeline): set it on the shared stack (got "20")',
+      "cascading-etl:maxReceiveCount is not read by a pipeline stack (stackRole pipeline): " +
+        'set it on the shared stack (got "20")',
     ],
     [
       "a schedule on a shared stack",
       { stackRole: "shared", pipelineStackName: "pipeline", schedule: "rate(6 hours)" },
       "shared",
-      'cascading-etl:schedule is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "rate(6 hours)")',
+      "cascading-etl:schedule is not read by a shared stack (stackRole shared): " +
+        'set it on the pipeline stack (got "rate(6 hours)")',
     ],
     [
       "the source token on a shared stack, without echoing it",
       { stackRole: "shared", pipelineStackName: "pipeline", sourceApiToken: TOKEN },
       "shared",
-      'cascading-etl:sourceApiToken is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "[secret]")',
+      "cascading-etl:sourceApiToken is not read by a shared stack (stackRole shared): " +
+        'set it on the pipeline stack (got "[secret]")',
     ],
     [
       "sharedStack on a shared stack",
       { stackRole: "shared", pipelineStackName: "pipeline", sharedStack: SHARED_REF },
       "shared",
-      `cascading-etl:sharedStack is not read by a shared stack (stackRole shared): set it on the pipeline stack (got "${SHARED_REF}")`,
+      `cascading-etl:sharedStack is not read by a shared stack (stackRole shared): ` +
+        `set it on the pipeline stack (got "${SHARED_REF}")`,
     ],
   ];
   for (const [what, raw, stack, message] of INVALID) {
@@ -225,7 +237,9 @@ describe("split mode: stackRole, sharedStack and pipelineStackName (pure)", func
     assert.equal((error.cause as Error).name, "ConfigError");
     assert.equal(
       error.message,
-      'invalid stack configuration:\n  - cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> when stackRole is pipeline (got "")',
+      "invalid stack configuration:\n" +
+        "  - cascading-etl:sharedStack must name the shared stack as <org>/<project>/<stack> " +
+        'when stackRole is pipeline (got "")',
     );
     assert.deepEqual(error.resources, []);
   });
@@ -264,7 +278,8 @@ describe("split mode: does the shared stack fit this pipeline stack (pure)", fun
       { stack: "staging" },
       STAGES.map(
         (stage) =>
-          `logGroups.${stage}: is /cascading-etl/prod/${stage}, this stack writes /cascading-etl/staging/${stage}: set cascading-etl:pipelineStackName to staging on the shared stack`,
+          `logGroups.${stage}: is /cascading-etl/prod/${stage}, this stack writes /cascading-etl/staging/${stage}: ` +
+          "set cascading-etl:pipelineStackName to staging on the shared stack",
       ),
     ],
     [
@@ -272,7 +287,9 @@ describe("split mode: does the shared stack fit this pipeline stack (pure)", fun
       sharedOutputs(),
       { timeoutSeconds: { salespersons: 60, sales: 150 } },
       [
-        "queues.sale.visibilityTimeoutSeconds: is 720 s, below 6 x salesTimeoutSeconds (150 s) + batchingWindowSeconds (0 s) = 900 s: set the same values on the shared stack and update it first",
+        "queues.sale.visibilityTimeoutSeconds: is 720 s, " +
+          "below 6 x salesTimeoutSeconds (150 s) + batchingWindowSeconds (0 s) = 900 s: " +
+          "set the same values on the shared stack and update it first",
       ],
     ],
     [
@@ -280,8 +297,12 @@ describe("split mode: does the shared stack fit this pipeline stack (pure)", fun
       sharedOutputs(),
       { batchingWindowSeconds: 1 },
       [
-        "queues.employee.visibilityTimeoutSeconds: is 360 s, below 6 x salespersonsTimeoutSeconds (60 s) + batchingWindowSeconds (1 s) = 361 s: set the same values on the shared stack and update it first",
-        "queues.sale.visibilityTimeoutSeconds: is 720 s, below 6 x salesTimeoutSeconds (120 s) + batchingWindowSeconds (1 s) = 721 s: set the same values on the shared stack and update it first",
+        "queues.employee.visibilityTimeoutSeconds: is 360 s, " +
+          "below 6 x salespersonsTimeoutSeconds (60 s) + batchingWindowSeconds (1 s) = 361 s: " +
+          "set the same values on the shared stack and update it first",
+        "queues.sale.visibilityTimeoutSeconds: is 720 s, " +
+          "below 6 x salesTimeoutSeconds (120 s) + batchingWindowSeconds (1 s) = 721 s: " +
+          "set the same values on the shared stack and update it first",
       ],
     ],
   ];
@@ -391,7 +412,7 @@ describe("split mode: the shared stack (Pulumi.shared.yaml) under mocks", functi
     }
   });
 
-  it("scopes each role to the served pipeline stack's log group and token parameter, and to its own tables and queues", function () {
+  it("scopes each role to the served stack's log group and token parameter and its own tables and queues", function () {
     const expected = expectedRoleStatements(run, {
       region: REGION,
       logStack: "pipeline",
@@ -613,28 +634,47 @@ describe("split mode: a pipeline stack refuses a shared stack that does not fit"
       sharedWith((o) => (o.queues.sale.visibilityTimeoutSeconds = "720")),
       {},
       "StackOutputContractError",
-      `stack ${SHARED_REF} does not export the expected outputs:\n  - queues.sale.visibilityTimeoutSeconds: Invalid input: expected number, received string`,
+      `stack ${SHARED_REF} does not export the expected outputs:\n` +
+        "  - queues.sale.visibilityTimeoutSeconds: Invalid input: expected number, received string",
     ],
     [
       "a stack that is not a shared stack at all",
       {},
       {},
       "StackOutputContractError",
-      `stack ${SHARED_REF} does not export the expected outputs:\n  - tables: missing output\n  - queues: missing output\n  - roles: missing output\n  - logGroups: missing output`,
+      `stack ${SHARED_REF} does not export the expected outputs:\n` +
+        "  - tables: missing output\n  - queues: missing output\n" +
+        "  - roles: missing output\n  - logGroups: missing output",
     ],
     [
       "a shared stack in another region",
       sharedOutputs(),
       { "aws:region": "eu-west-1" },
       "SharedStackMismatchError",
-      `stack ${SHARED_REF} cannot serve this pipeline stack:\n${["tables.branches.arn", "tables.salespersons.arn", "tables.sales.arn", "tables.rejects.arn", "queues.employee.arn", "queues.employee.dlqArn", "queues.sale.arn", "queues.sale.dlqArn", "queues.schedule.arn"].map((p) => `  - ${p}: is in eu-central-1, this stack deploys to eu-west-1 (aws:region)`).join("\n")}`,
+      `stack ${SHARED_REF} cannot serve this pipeline stack:\n` +
+        [
+          "tables.branches.arn",
+          "tables.salespersons.arn",
+          "tables.sales.arn",
+          "tables.rejects.arn",
+          "queues.employee.arn",
+          "queues.employee.dlqArn",
+          "queues.sale.arn",
+          "queues.sale.dlqArn",
+          "queues.schedule.arn",
+        ]
+          .map((p) => `  - ${p}: is in eu-central-1, this stack deploys to eu-west-1 (aws:region)`)
+          .join("\n"),
     ],
     [
       "a sales timeout the shared sale queue's visibility does not cover",
       sharedOutputs(),
       { salesTimeoutSeconds: 150 },
       "SharedStackMismatchError",
-      `stack ${SHARED_REF} cannot serve this pipeline stack:\n  - queues.sale.visibilityTimeoutSeconds: is 720 s, below 6 x salesTimeoutSeconds (150 s) + batchingWindowSeconds (0 s) = 900 s: set the same values on the shared stack and update it first`,
+      `stack ${SHARED_REF} cannot serve this pipeline stack:\n` +
+        "  - queues.sale.visibilityTimeoutSeconds: is 720 s, " +
+        "below 6 x salesTimeoutSeconds (150 s) + batchingWindowSeconds (0 s) = 900 s: " +
+        "set the same values on the shared stack and update it first",
     ],
   ];
   for (const [what, outputs, overrides, name, message] of CASES) {
@@ -657,7 +697,12 @@ describe("split mode: a pipeline stack refuses a shared stack that does not fit"
     assert.equal(error.name, "SharedStackMismatchError");
     assert.equal(
       error.message,
-      `stack ${SHARED_REF} cannot serve this pipeline stack:\n${STAGES.map((s) => `  - logGroups.${s}: is /cascading-etl/prod/${s}, this stack writes /cascading-etl/staging/${s}: set cascading-etl:pipelineStackName to staging on the shared stack`).join("\n")}`,
+      `stack ${SHARED_REF} cannot serve this pipeline stack:\n` +
+        STAGES.map(
+          (s) =>
+            `  - logGroups.${s}: is /cascading-etl/prod/${s}, this stack writes /cascading-etl/staging/${s}: ` +
+            "set cascading-etl:pipelineStackName to staging on the shared stack",
+        ).join("\n"),
     );
   });
 });

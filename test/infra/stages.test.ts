@@ -38,7 +38,8 @@ describe("stages: the one table of stages (pure)", function () {
       queueNames(STAGE_TABLE).map((queue) => consumerOf(STAGE_TABLE, queue)),
       ["salespersons", "sales"],
     );
-    assert.equal(cascadeLine(STAGE_TABLE), "schedule → branches → employee queue → salespersons → sale queue → sales");
+    const cascade = "schedule → branches → employee queue → salespersons → sale queue → sales";
+    assert.equal(cascadeLine(STAGE_TABLE), cascade);
   });
 
   it("gives a stage TARGET_QUEUE_URL exactly when it fans out, and its own variables", function () {

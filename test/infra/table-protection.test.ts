@@ -52,7 +52,7 @@ describe("infra: what protects the tables' data", function () {
     runs.renamed = await recordProgram({ stack: "prod", config: renamedProject("prod", "sales-etl") });
   });
 
-  it("prod's and the shared stack's tables are protected and retained on delete, with no alias to their own URN", function () {
+  it("protects prod's and the shared stack's tables and retains them on delete, with no self-alias", function () {
     for (const stack of ["prod", "shared"] as const) {
       const tables = ofType(runs[stack], T.table);
       assert.equal(tables.length, KINDS.length);
@@ -65,7 +65,7 @@ describe("infra: what protects the tables' data", function () {
     for (const table of ofType(runs.dev, T.table)) assert.deepEqual(table.options, {}, table.name);
   });
 
-  it("after a project rename every table aliases the URN it had under the first project, so none is replaced", function () {
+  it("after a project rename every table aliases its URN under the first project, so none is replaced", function () {
     const before = tablesOf(runs.prod);
     const after = tablesOf(runs.renamed);
     for (const kind of KINDS) {
@@ -85,7 +85,7 @@ describe("infra: what protects the tables' data", function () {
     }
   });
 
-  it("a move to split mode keeps every table's URN (but the stack) and inputs, so `pulumi state move` replaces nothing", function () {
+  it("in split mode each table keeps its inputs and URN but the stack: `pulumi state move` replaces none", function () {
     const single = tablesOf(runs.prod);
     const shared = tablesOf(runs.shared);
     for (const kind of KINDS) {

@@ -53,7 +53,7 @@ describe("infra: project and stack tags on every taggable resource", function ()
     }
   });
 
-  it("every stack file of the project configures the AWS provider's default tags with its project and stack", function () {
+  it("every stack file configures the AWS provider's default tags with its project and stack", function () {
     assert.deepEqual(stacks, ["dev", "localstack", "prod", "shared"]);
     for (const stack of stacks) {
       const tags = JSON.parse(loadStackConfig(stack).config["aws:defaultTags"] ?? "{}");

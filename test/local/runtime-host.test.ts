@@ -111,7 +111,9 @@ describe("local function host and SQS event source mapping", function () {
   }
 
   it("gives each function its own environment and captures what it prints", async () => {
-    const source = `console.log("cold " + process.env.MARK); exports.handler = async (event) => ({ mark: process.env.MARK, event });`;
+    const source =
+      `console.log("cold " + process.env.MARK); ` +
+      "exports.handler = async (event) => ({ mark: process.env.MARK, event });";
     const a = fn("env-a", source, { MARK: "A" });
     const b = fn("env-b", source, { MARK: "B" });
     const [ra, rb] = await Promise.all([a.local.invoke({ n: 1 }), b.local.invoke({ n: 2 })]);
@@ -144,7 +146,8 @@ describe("local function host and SQS event source mapping", function () {
   it("reports an error thrown by the handler and keeps the environment", async () => {
     const { local } = fn(
       "thrower",
-      `class BadRecord extends Error { constructor(m) { super(m); this.name = "BadRecord"; } } exports.handler = async () => { throw new BadRecord("no"); };`,
+      `class BadRecord extends Error { constructor(m) { super(m); this.name = "BadRecord"; } } ` +
+        `exports.handler = async () => { throw new BadRecord("no"); };`,
     );
     const outcome = await local.invoke({});
     assert.equal(outcome.ok, false);
@@ -201,7 +204,9 @@ describe("local function host and SQS event source mapping", function () {
   it("discards an idle environment whose background work throws, without harm to the host", async () => {
     const { local } = fn(
       "late-thrower",
-      `exports.handler = async (event) => { if (event.later) setTimeout(() => { throw new Error("late background failure"); }, 10); return "done"; };`,
+      "exports.handler = async (event) => { " +
+        'if (event.later) setTimeout(() => { throw new Error("late background failure"); }, 10); ' +
+        'return "done"; };',
     );
     const first = await local.invoke({ later: true });
     assert.equal(first.ok && first.result, "done");
@@ -254,7 +259,7 @@ describe("local function host and SQS event source mapping", function () {
     assert.equal(await queueDepth(aws.sqs, QueueUrl!), 4);
   });
 
-  it("deletes processed messages, returns reported failures, and the queue redrives a poison message after maxReceiveCount attempts", async () => {
+  it("deletes handled messages, reports failures, and redrives a poison message after maxReceiveCount", async () => {
     const maxReceiveCount = 3;
     const dlq = await aws.sqs.send(new CreateQueueCommand({ QueueName: "esm-dlq" }));
     const queue = await aws.sqs.send(
@@ -392,7 +397,8 @@ describe("local function host and SQS event source mapping", function () {
     const failure = await until("the mapping to give up", async () => mapping.failure);
     assert.equal(
       failure.message,
-      "the event source mapping for arn:aws:sqs:us-east-1:000000000000:unreachable stopped after 5 failed polls: ReceiveMessageCommand refused",
+      "the event source mapping for arn:aws:sqs:us-east-1:000000000000:unreachable " +
+        "stopped after 5 failed polls: ReceiveMessageCommand refused",
     );
     assert.equal(mapping.stats.errors, 5);
   });

@@ -190,7 +190,8 @@ describe("policy pack", () => {
         props: { role: "r", policyArn: "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess" },
       };
       assert.deepEqual(await checkResource(noFullAccessManagedPolicies, attachment), [
-        "managed policy arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess grants a whole service or more; grant the exact actions on the exact resources instead",
+        "managed policy arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess grants a whole service or more; " +
+          "grant the exact actions on the exact resources instead",
       ]);
     });
     it("fires on AdministratorAccess in a role's managedPolicyArns", async () => {
@@ -200,7 +201,8 @@ describe("policy pack", () => {
         props: { managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] },
       };
       assert.deepEqual(await checkResource(noFullAccessManagedPolicies, role), [
-        "managed policy arn:aws:iam::aws:policy/AdministratorAccess grants a whole service or more; grant the exact actions on the exact resources instead",
+        "managed policy arn:aws:iam::aws:policy/AdministratorAccess grants a whole service or more; " +
+          "grant the exact actions on the exact resources instead",
       ]);
     });
   });
@@ -261,7 +263,7 @@ describe("policy pack", () => {
         'statement I applies to every resource ("*")',
       ]);
     });
-    it("allows the exceptions: PutMetricData narrowed by namespace, X-Ray uploads; and ignores Deny statements", async () => {
+    it("allows the exceptions (PutMetricData narrowed by namespace, X-Ray uploads) and ignores Deny", async () => {
       assert.deepEqual(Object.keys(STAR_RESOURCE_EXCEPTIONS), [
         "cloudwatch:PutMetricData",
         "xray:PutTraceSegments",
@@ -333,7 +335,7 @@ describe("policy pack", () => {
         "queue b has no policy denying access without TLS (aws:SecureTransport false) [b]",
       ]);
     });
-    it("links a policy to its queue through the engine's dependencies when the URL is not known yet (preview)", async () => {
+    it("links a policy to its queue through the engine's dependencies when the URL is unknown (preview)", async () => {
       const q = queue("new", { url: undefined });
       const policy: FakeResource = {
         ...queuePolicy(q),
@@ -379,7 +381,8 @@ describe("policy pack", () => {
             : r,
       );
       assert.deepEqual(await checkStack(visibilityCoversRetries, broken.map(toPolicyResource)), [
-        "queue employee has a visibility timeout of 365 s, below 6 x salespersons's timeout (60 s) + batching window (10 s) = 370 s [employee]",
+        "queue employee has a visibility timeout of 365 s, " +
+          "below 6 x salespersons's timeout (60 s) + batching window (10 s) = 370 s [employee]",
       ]);
     });
     it("applies SQS's default visibility (30 s) and Lambda's default timeout (3 s) when they are not set", async () => {
@@ -444,7 +447,8 @@ describe("policy pack", () => {
       const { resources, sale } = ourStack();
       const broken = resources.map((r) => (r === sale ? { ...r, props: { ...r.props, redrivePolicy: undefined } } : r));
       assert.deepEqual(await checkStack(collectorsObservable, broken.map(toPolicyResource)), [
-        "function sales has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [sales]",
+        "function sales has no dead-letter destination: " +
+          "a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [sales]",
       ]);
     });
     it("fires on the scheduled collector when its schedule has no dead-letter config", async () => {
@@ -453,12 +457,14 @@ describe("policy pack", () => {
         r.type === "aws:scheduler/schedule:Schedule" ? { ...r, props: { target: { arn: branches.props.arn } } } : r,
       );
       assert.deepEqual(await checkStack(collectorsObservable, broken.map(toPolicyResource)), [
-        "function branches has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [branches]",
+        "function branches has no dead-letter destination: " +
+          "a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [branches]",
       ]);
     });
     it("fires on a function with no trigger and no async DLQ, and names every missing alarm", async () => {
       assert.deepEqual(await checkStack(collectorsObservable, [toPolicyResource(fn("orphan", 10))]), [
-        "function orphan has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [orphan]",
+        "function orphan has no dead-letter destination: " +
+          "a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [orphan]",
         "function orphan has no Errors, Duration, Throttles alarm [orphan]",
       ]);
     });
@@ -486,7 +492,8 @@ describe("policy pack", () => {
       const unlinked = mapping("sales-source", f, queue("sale"), { eventSourceArn: undefined });
       const alarms = ["Errors", "Duration", "Throttles"].map((m) => alarm(f, m));
       assert.deepEqual(await checkStack(collectorsObservable, [f, unlinked, ...alarms].map(toPolicyResource)), [
-        "function sales has no dead-letter destination: a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [sales]",
+        "function sales has no dead-letter destination: " +
+          "a redrive policy on its source queue, or a DLQ for its schedule and asynchronous invocations [sales]",
       ]);
     });
     it("accepts an async-invocation DLQ for a function with no schedule", async () => {

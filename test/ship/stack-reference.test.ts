@@ -59,7 +59,7 @@ describe("stack output contract: parseStackOutputs", () => {
     );
   });
 
-  it("drops keys it does not know inside the contract's objects, so a producer can add outputs without breaking readers", () => {
+  it("drops unknown keys inside the contract's objects, so a producer can add outputs without breaking readers", () => {
     const extended = withValue(
       withValue(
         pipelineOutputs(),
