@@ -29,7 +29,10 @@ export interface MonitoringArgs {
   readonly queues: Readonly<Record<string, MonitoredQueue>>;
   /** The dashboard's heading: the cascade from schedule to last stage (`cascadeLine`). */
   readonly cascade: string;
-  /** The dashboard's name, unique in the account (awsx would otherwise use the resource name, the same in every stack). */
+  /**
+   * The dashboard's name, unique in the account (awsx would otherwise use the resource name,
+   * the same in every stack).
+   */
   readonly dashboardName: pulumi.Input<string>;
   /** The branches collector's dead-letter queue (schedule and async failures). */
   readonly scheduleDlqName: pulumi.Input<string>;

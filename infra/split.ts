@@ -73,7 +73,8 @@ export function sharedStackProblems(
     const actual = logGroups[stage];
     if (actual !== expected)
       problems.push(
-        `logGroups.${stage}: is ${actual}, this stack writes ${expected}: set ${facts.project}:pipelineStackName to ${facts.stack} on the shared stack`,
+        `logGroups.${stage}: is ${actual}, this stack writes ${expected}: ` +
+          `set ${facts.project}:pipelineStackName to ${facts.stack} on the shared stack`,
       );
   }
   const queues = shared.queues as unknown as Readonly<Record<string, { visibilityTimeoutSeconds: number }>>;
@@ -84,7 +85,10 @@ export function sharedStackProblems(
     const required = visibilityTimeoutSeconds(timeout, facts.batchingWindowSeconds);
     if (visibility < required) {
       problems.push(
-        `queues.${kind}.visibilityTimeoutSeconds: is ${visibility} s, below 6 x ${stage}TimeoutSeconds (${timeout} s) + batchingWindowSeconds (${facts.batchingWindowSeconds} s) = ${required} s: set the same values on the shared stack and update it first`,
+        `queues.${kind}.visibilityTimeoutSeconds: is ${visibility} s, ` +
+          `below 6 x ${stage}TimeoutSeconds (${timeout} s) ` +
+          `+ batchingWindowSeconds (${facts.batchingWindowSeconds} s) = ${required} s: ` +
+          "set the same values on the shared stack and update it first",
       );
     }
   }

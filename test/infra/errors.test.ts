@@ -29,7 +29,7 @@ const CASES: [string, () => ProblemsError, string][] = [
 
 describe("infra: errors listing problems share one base", function () {
   for (const [name, make, summary] of CASES) {
-    it(`${name} is a ProblemsError named ${name}, listing each problem on its own line and keeping its cause`, function () {
+    it(`${name} is a ProblemsError named ${name}, one problem a line, keeping its cause`, function () {
       const error = make();
       assert.ok(error instanceof ProblemsError);
       assert.ok(error instanceof Error);
@@ -48,7 +48,7 @@ describe("infra: errors listing problems share one base", function () {
     assert.equal(error.cause, undefined);
   });
 
-  it("rejectProblems throws ComponentArgsError naming the component, and nothing when there is no problem", function () {
+  it("rejectProblems throws ComponentArgsError naming the component, nothing without a problem", function () {
     rejectProblems("Queues", "q", []);
     assert.throws(
       () => rejectProblems("Queues", "q", ["maxReceiveCount: too low"]),
