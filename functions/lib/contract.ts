@@ -92,7 +92,10 @@ export const METRICS = {
   written: "RecordsWritten",
   unchanged: "RecordsUnchanged",
   rejected: "RecordsRejected",
+  /** Valid records left out on purpose: employees who do not sell, sales outside the look-back window. */
   skipped: "RecordsSkipped",
+  /** Rows removed because their record is now listed under another parent (a transfer). */
+  moved: "RecordsMoved",
   retried: "SourceRetries",
   sent: "MessagesSent",
 } as const;
@@ -101,13 +104,24 @@ export const METRICS_NAMESPACE = "CascadingEtl";
 
 /**
  * Why a stage fetches records it neither stores nor rejects (METRICS.skipped), so that
- * fetched = written + unchanged + rejected + skipped. A repeat is an id served twice in one
- * pull with the same content: kept once, not an error.
+ * fetched = written + unchanged + rejected + skipped. Each skip is logged with its id and
+ * one of these reasons; the summary says the reasons in words.
+ * - NOT_SALESPERSON: an employee who does not sell; only salespersons are stored.
+ * - OUTSIDE_WINDOW: a sale before the look-back window (or the backfill's since).
+ * - REPEAT: an id served twice in one pull with the same content: kept once, not an error.
  */
-export const SKIP_REASONS: Record<StageName, string> = {
-  branches: "repeats within one pull",
-  salespersons: "employees who are not salespersons, repeats within one pull",
-  sales: "sales before the look-back window, repeats within one pull",
+export const SKIP_REASONS = {
+  NOT_SALESPERSON: "employees who are not salespersons",
+  OUTSIDE_WINDOW: "sales before the look-back window",
+  REPEAT: "repeats within one pull",
+} as const;
+export type SkipReason = keyof typeof SKIP_REASONS;
+
+/** The skip reasons each stage can have, in the order the summary says them. */
+export const STAGE_SKIP_REASONS: Record<StageName, readonly SkipReason[]> = {
+  branches: ["REPEAT"],
+  salespersons: ["NOT_SALESPERSON", "REPEAT"],
+  sales: ["OUTSIDE_WINDOW", "REPEAT"],
 };
 
 /**
@@ -117,9 +131,29 @@ export const SKIP_REASONS: Record<StageName, string> = {
  * - PARENT_MISMATCH: the record names a different parent than the one asked for (an
  *   employee of another branch, a sale of another salesperson).
  * - DUPLICATE_ID: the same id came twice in one pull with different content.
+ * The rest are what DynamoDB would refuse (functions/lib/storable.ts cites its limits):
  * - ITEM_TOO_LARGE: the stored item would exceed DynamoDB's 400 KB item limit.
+ * - NUMBER_OUT_OF_RANGE: a number outside 1E-130..9.99…E+125 in magnitude (or not a number).
+ * - NUMBER_TOO_PRECISE: a number of more than 38 significant digits; DynamoDB would round it.
+ * - STRING_NOT_UNICODE: a string with a lone UTF-16 surrogate, which has no UTF-8 form.
+ * - KEY_EMPTY: a key attribute (id or parent link) is the empty string.
+ * - KEY_TOO_LONG: a partition key over 2,048 bytes or a sort key over 1,024 bytes.
+ * - NESTING_TOO_DEEP: a value nested deeper than DynamoDB's 32 levels.
+ * - STORE_REFUSED: DynamoDB refused the item anyway (ValidationException); its message is the detail.
  */
-export const REJECT_REASONS = ["SCHEMA_INVALID", "PARENT_MISMATCH", "DUPLICATE_ID", "ITEM_TOO_LARGE"] as const;
+export const REJECT_REASONS = [
+  "SCHEMA_INVALID",
+  "PARENT_MISMATCH",
+  "DUPLICATE_ID",
+  "ITEM_TOO_LARGE",
+  "NUMBER_OUT_OF_RANGE",
+  "NUMBER_TOO_PRECISE",
+  "STRING_NOT_UNICODE",
+  "KEY_EMPTY",
+  "KEY_TOO_LONG",
+  "NESTING_TOO_DEEP",
+  "STORE_REFUSED",
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /** Attributes of a rejects item besides its keys and REJECTS_TTL_ATTRIBUTE. */
@@ -129,6 +163,11 @@ export const REJECT_ATTRIBUTES = {
   runId: "run_id",
   payload: "payload_excerpt",
   rejectedAt: "rejected_at",
+  /**
+   * The record's whole id as JSON text, when the key could not be the id itself (too long
+   * for a sort key, empty, or not valid Unicode): the key is then a hash of it.
+   */
+  recordId: "record_id",
 } as const;
 
 /** Attributes every upserted item carries besides its source fields and CONTENT_HASH_ATTRIBUTE. */

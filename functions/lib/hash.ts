@@ -1,21 +1,14 @@
 /** Content hashing of source records, pure and independent of key order. */
 import { createHash } from "node:crypto";
+import { stringifyJson } from "./json";
 
 /**
  * JSON with object keys sorted at every level, so two records that differ only in key
- * order (sources reorder fields freely) hash the same.
+ * order (sources reorder fields freely) hash the same. Numbers parsed by parseJson are
+ * written as the source wrote them, so a change in any digit changes the hash.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    // undefined and functions have no JSON form; treat them as null like JSON arrays do.
-    const json = JSON.stringify(value);
-    return json === undefined ? "null" : json;
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  return stringifyJson(value, true);
 }
 
 /** sha256 of the canonical JSON, hex. */

@@ -3,11 +3,14 @@
  * estimating an item's size against DynamoDB's 400 KB limit before we send it.
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { JsonNumber } from "./json";
 
 /** DynamoDB's item size limit (names and values, UTF-8), in bytes. */
 export const MAX_ITEM_BYTES = 400 * 1024;
 
-export type Plain = string | number | boolean | null | readonly Plain[] | { readonly [key: string]: Plain };
+/** A JsonNumber is stored as its text, exactly as the source wrote it. */
+export type Plain =
+  string | number | JsonNumber | boolean | null | readonly Plain[] | { readonly [key: string]: Plain };
 export type Item = Record<string, AttributeValue>;
 
 export function toAttributeValue(value: Plain): AttributeValue {
@@ -17,6 +20,7 @@ export function toAttributeValue(value: Plain): AttributeValue {
     if (!Number.isFinite(value)) throw new TypeError(`cannot store non-finite number ${value}`);
     return { N: String(value) };
   }
+  if (value instanceof JsonNumber) return { N: value.text };
   if (typeof value === "boolean") return { BOOL: value };
   if (Array.isArray(value)) return { L: value.map(toAttributeValue) };
   return { M: toItem(value as Record<string, Plain>) };

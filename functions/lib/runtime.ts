@@ -73,6 +73,8 @@ export function createHandlerDeps(
       client: dynamodb,
       tableName: config.tableName,
       keys: TABLE_KEYS[stage],
+      // A stage table's range key is the parent link (TABLE_KEYS): the hash key alone is the record.
+      hashKeyIsIdentity: true,
       ...overrides.store,
     }),
     rejects: new TableWriter({

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_BACKOFF, retryDelay, parseRetryAfter, sleep as realSleep, type BackoffPolicy } from "./backoff";
 import { CursorLoopError, DeadlineExceededError, SourceBodyError, SourceHttpError, SourceTimeoutError } from "./errors";
+import { parseJson } from "./json";
 import { SourcePage } from "./schemas";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -153,7 +154,8 @@ export class SourceClient {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      // Numbers stay as written (JsonNumber): JSON.parse would round them to doubles.
+      json = parseJson(text);
     } catch (error) {
       // A truncated or garbled 2xx body is a transient fault of the source or the path to it.
       throw new RetryableFailure(new SourceBodyError(url, "not JSON", { cause: error }));

@@ -2,7 +2,7 @@
  * The run's report: the per-stage summary table, the conservation verdict, timings and
  * the one-line JSON object scripts read. Pure formatting.
  */
-import { SKIP_REASONS, STAGES, type StageName } from "../../functions/lib/contract";
+import { SKIP_REASONS, STAGE_SKIP_REASONS, STAGES, type StageName } from "../../functions/lib/contract";
 import { COUNT_KEYS, type Counts } from "../../functions/lib/counts";
 import { plural } from "../plural";
 
@@ -48,10 +48,16 @@ export function recordsPerSecond(report: RunReport): number {
   return report.durationMs > 0 ? Math.round((records * 1000) / report.durationMs) : 0;
 }
 
+/** The reasons a stage can skip a record, in words. */
+function stageSkipReasons(stage: StageName): string {
+  return STAGE_SKIP_REASONS[stage].map((reason) => SKIP_REASONS[reason]).join(", ");
+}
+
 /** Why the `skipped` column is not zero: one line per stage that skipped anything. */
 function skippedLines(report: RunReport): string[] {
   return STAGES.filter((stage) => report.stages[stage].skipped > 0).map(
-    (stage) => `skipped        ${stage}: ${plural(report.stages[stage].skipped, "record")} (${SKIP_REASONS[stage]})`,
+    (stage) =>
+      `skipped        ${stage}: ${plural(report.stages[stage].skipped, "record")} (${stageSkipReasons(stage)})`,
   );
 }
 

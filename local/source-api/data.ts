@@ -44,7 +44,10 @@ export interface Served<T extends Json = Json> {
 
 export interface EmployeeEntry extends Served {
   branchId: string;
+  /** A valid record of a salesperson: what the salespersons table holds. */
   salesperson: boolean;
+  /** Sells, valid or not: whose sales are collected (an invalid employee's link still carries them). */
+  sells: boolean;
 }
 
 export interface SaleEntry extends Served {
@@ -168,6 +171,7 @@ export function generateDataset(options: DatasetOptions): Dataset {
         id: employeeId,
         branchId: id,
         salesperson,
+        sells: occupation === "salesperson",
         valid: eValid,
         body: eValid
           ? { id: employeeId, branchID: id, name: employeeName, occupation, hiredOn }

@@ -200,7 +200,7 @@ describe("fan-out and store against the embedded AWS", () => {
       });
       const items = Array.from({ length: 130 }, (_, i) => item(i));
       const first = await writer.upsert(items);
-      assert.deepEqual([first.written.length, first.unchanged, first.tooLarge.length], [130, 0, 0]);
+      assert.deepEqual([first.written.length, first.unchanged, first.refused.length], [130, 0, 0]);
       assert.equal(await scanCount(), 130);
       // Keys: 100 (one left), that one (left again), that one, then 30. Items likewise: 25, 1, 1, then 5 more chunks.
       assert.deepEqual([client.gets, client.writes], [4, 8]);
@@ -230,8 +230,11 @@ describe("fan-out and store against the embedded AWS", () => {
           ["S2", "h1"],
         ],
       );
-      assert.equal(result.tooLarge.length, 1);
-      assert.ok(result.tooLarge[0].bytes > 400 * 1024);
+      assert.deepEqual(
+        result.refused.map((r) => [r.item.sale_id.S, r.reason]),
+        [["S7", "ITEM_TOO_LARGE"]],
+      );
+      assert.match(result.refused[0].detail, /^item is \d+ bytes; DynamoDB allows 409600$/);
       assert.equal(await scanCount(), 2);
     });
 
@@ -248,6 +251,35 @@ describe("fan-out and store against the embedded AWS", () => {
         ["S1", "last"],
         ["S2", "h1"],
       ]);
+    });
+
+    it("finds the one item DynamoDB refuses by splitting its batch, and puts the other 29", async () => {
+      const writer = new TableWriter({
+        client: aws.dynamodb,
+        tableName: table,
+        keys: { hashKey: "sale_id", rangeKey: "employee_id" },
+        ...fast,
+      });
+      // putAll sends as given (upsert checks first), so DynamoDB itself decides here.
+      const items = Array.from({ length: 30 }, (_, i) => item(100 + i));
+      items[17] = { ...items[17], amount: { N: "1e200" } };
+      const refused = await writer.putAll(items);
+      assert.deepEqual(
+        refused.map((r) => [r.item.sale_id.S, r.reason, r.detail]),
+        [
+          [
+            "S117",
+            "STORE_REFUSED",
+            "DynamoDB: Number overflow. Attempting to store a number with magnitude larger than supported range",
+          ],
+        ],
+      );
+      const { Items } = await aws.dynamodb.send(new ScanCommand({ TableName: table }));
+      const stored = new Set(Items?.map((found) => found.sale_id.S));
+      assert.deepEqual(
+        items.map((i) => i.sale_id.S).filter((id) => !stored.has(id)),
+        ["S117"],
+      );
     });
 
     it("gives up with a StoreError when items stay unprocessed", async () => {

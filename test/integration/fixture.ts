@@ -93,7 +93,8 @@ export interface Fixture {
   tables: Record<TableKind, string>;
   queues: { employee: string; sale: string };
   env(stage: StageName): Record<string, string>;
-  handlers(overrides?: Partial<Record<StageName, DepsOverrides>>): Handlers;
+  /** Handlers on the emulators; `sourceUrl` points them at another source than the sample one. */
+  handlers(overrides?: Partial<Record<StageName, DepsOverrides>>, sourceUrl?: string): Handlers;
   scan(kind: TableKind): Promise<Item[]>;
   close(): Promise<void>;
 }
@@ -158,12 +159,13 @@ export async function startFixture(sourceOptions: SourceApiOptions = {}): Promis
       tables,
       queues,
       env,
-      handlers(overrides = {}) {
+      handlers(overrides = {}, sourceUrl) {
         const deps = (stage: StageName) => {
           const o = overrides[stage] ?? {};
+          const base = { ...env(stage), ...(sourceUrl ? { [ENV.sourceBaseUrl]: sourceUrl } : {}) };
           return createHandlerDeps(
             stage,
-            o.getParameter ? { ...env(stage), [ENV.sourceTokenParameter]: "/etl/source-token" } : env(stage),
+            o.getParameter ? { ...base, [ENV.sourceTokenParameter]: "/etl/source-token" } : base,
             {
               dynamodb: aws.dynamodb,
               sqs: aws.sqs,

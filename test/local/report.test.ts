@@ -10,6 +10,7 @@ const stage = (counts: Partial<StageSummary>): StageSummary => ({
   unchanged: 0,
   rejected: 0,
   skipped: 0,
+  moved: 0,
   retried: 0,
   sent: 0,
   inDlq: 0,

@@ -189,6 +189,8 @@ describe("rejects", () => {
     assert.equal(rejectSourceId({ name: "no id" }), a);
     assert.notEqual(rejectSourceId({ name: "other" }), a);
     assert.match(rejectSourceId("just a string"), /^unidentified:/);
-    assert.match(rejectSourceId({ id: "  " }), /^unidentified:/);
+    // Ids are kept byte for byte: a blank id is an id; an empty one cannot be a key.
+    assert.equal(rejectSourceId({ id: "  " }), "  ");
+    assert.match(rejectSourceId({ id: "" }), /^id-sha256:[0-9a-f]{64}$/);
   });
 });
