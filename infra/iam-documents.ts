@@ -41,10 +41,11 @@ export interface CollectorGrants {
 
 /**
  * The upsert reads keys in batches and writes only changed items in batches
- * (docs/design.md, "Upsert"), so batch reads and writes are all a stage needs on its own table;
- * rejects are only ever written, in batches.
+ * (docs/design.md, "Upsert"); a record's rows under other parents are found with a Query on its id
+ * and deleted in the same batches (BatchWriteItem's DeleteRequest). Rejects are only
+ * ever written, in batches.
  */
-export const TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"] as const;
+export const TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"] as const;
 export const REJECTS_ACTIONS = ["dynamodb:BatchWriteItem"] as const;
 /** What Lambda's SQS poller needs on the source queue, and nothing it does not. */
 export const ESM_QUEUE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] as const;

@@ -51,7 +51,7 @@ export function expectedRoleStatements(
   const table = (stage: string) => ({
     Sid: "UpsertOwnTable",
     Effect: "Allow",
-    Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+    Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"],
     Resource: [arn(T.table, `cascading-etl-tables-${stage}`)],
   });
   const rejects = {

@@ -21,7 +21,7 @@ describe("infra: policy builders (pure)", function () {
       "the minimum: own table, rejects, logs",
       { tableArn: A.table, rejectsTableArn: A.rejectsTable, logGroupArn: A.logGroup },
       [
-        ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [A.table]],
+        ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"], [A.table]],
         ["WriteRejects", ["dynamodb:BatchWriteItem"], [A.rejectsTable]],
         ["WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [`${A.logGroup}:*`]],
       ],
@@ -38,7 +38,7 @@ describe("infra: policy builders (pure)", function () {
         tokenParameterArn: A.tokenParameter,
       },
       [
-        ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [A.table]],
+        ["UpsertOwnTable", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"], [A.table]],
         ["WriteRejects", ["dynamodb:BatchWriteItem"], [A.rejectsTable]],
         [
           "ConsumeSourceQueue",
