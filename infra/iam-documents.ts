@@ -47,8 +47,18 @@ export interface CollectorGrants {
  */
 export const TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"] as const;
 export const REJECTS_ACTIONS = ["dynamodb:BatchWriteItem"] as const;
-/** What Lambda's SQS poller needs on the source queue, and nothing it does not. */
-export const ESM_QUEUE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"] as const;
+/**
+ * What Lambda's SQS poller needs on the source queue, plus what the collector needs to
+ * hand a message back for as long as the source's Retry-After asks (functions/lib/hand-back.ts):
+ * ChangeMessageVisibility, and GetQueueUrl to find the queue from the record's ARN.
+ */
+export const ESM_QUEUE_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueUrl",
+] as const;
 /** SendMessageBatch is authorised by sqs:SendMessage. */
 export const SEND_ACTIONS = ["sqs:SendMessage"] as const;
 /**

@@ -73,6 +73,22 @@ export class DeadlineExceededError extends CollectorError {
   }
 }
 
+/**
+ * The source asked us to come back later than this invocation can wait (Retry-After
+ * beyond the cap or the deadline): the input goes back to its queue for that long
+ * instead of being retried inside the window the source asked us to stay away.
+ */
+export class SourceBusyError extends Error {
+  override readonly name = "SourceBusyError";
+  constructor(
+    readonly url: string,
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`source asked to retry ${url} after ${retryAfterMs} ms, longer than this invocation can wait`, options);
+  }
+}
+
 /** The source handed back a cursor it had already given, or more pages than we accept. */
 export class CursorLoopError extends CollectorError {
   override readonly name = "CursorLoopError";

@@ -5,10 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { RUN_ID_ATTRIBUTE } from "./contract";
 import { collectBranches, collectSales, collectSalespersons, type CollectorDeps, type CollectResult } from "./collect";
 import { pickCounts, type Counts } from "./counts";
+import { SourceBusyError } from "./errors";
+import { MessageHandBack } from "./hand-back";
 import { parseBranchMessage, parseSalespersonMessage } from "./messages";
 import type { Telemetry } from "./telemetry";
 
@@ -22,6 +25,8 @@ export function deadlineFrom(context: Pick<Context, "getRemainingTimeInMillis">,
 export interface HandlerDeps extends CollectorDeps {
   telemetry: Telemetry;
   newRunId?: () => string;
+  /** For handing a message back to its queue when the source asks us to wait longer than we can. */
+  sqs?: Pick<SQSClient, "send">;
 }
 
 /** What a scheduled run returns and logs: its run id and every count. */
@@ -73,6 +78,7 @@ function createSqsHandler(
   what: string,
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const { telemetry } = deps;
+  const handBack = deps.sqs ? new MessageHandBack(deps.sqs) : undefined;
   return async (event, context) => {
     const first = telemetry.startInvocation(context);
     const deadline = deadlineFrom(context);
@@ -87,6 +93,18 @@ function createSqsHandler(
         telemetry.add(summary);
         logger.info(`${what} collected`, { ...summaryFields(summary) });
       } catch (error) {
+        if (error instanceof SourceBusyError && handBack) {
+          // Back to the queue for as long as the source asked; the failure keeps Lambda from deleting it.
+          try {
+            const seconds = await handBack.handBack(record, error.retryAfterMs);
+            logger.warn(`${what} handed back to the queue`, { seconds, url: error.url });
+          } catch (handBackError) {
+            logger.error("hand-back failed; the message returns after its visibility timeout", {
+              error: handBackError as Error,
+            });
+          }
+          throw error;
+        }
         logger.error(`${what} failed`, error as Error);
         throw error;
       }

@@ -60,6 +60,7 @@ export function createHandlerDeps(
   return {
     config,
     telemetry: tel,
+    sqs,
     source: new SourceClient({
       ...overrides.source,
       baseUrl: config.sourceBaseUrl,

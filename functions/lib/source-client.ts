@@ -4,7 +4,14 @@
  * retrying, and never past the caller's deadline.
  */
 import { DEFAULT_BACKOFF, retryDelay, parseRetryAfter, sleep as realSleep, type BackoffPolicy } from "./backoff";
-import { CursorLoopError, DeadlineExceededError, SourceBodyError, SourceHttpError, SourceTimeoutError } from "./errors";
+import {
+  CursorLoopError,
+  DeadlineExceededError,
+  SourceBodyError,
+  SourceBusyError,
+  SourceHttpError,
+  SourceTimeoutError,
+} from "./errors";
 import { parseJson } from "./json";
 import { SourcePage } from "./schemas";
 
@@ -21,7 +28,11 @@ export interface SourceClientOptions {
   /** Attempts per page, the first included. @default 6 */
   maxAttempts?: number;
   backoff?: BackoffPolicy;
-  /** Longest Retry-After we honour; longer requests are cut to this. @default 10000 */
+  /**
+   * Longest Retry-After we wait out inside one invocation; a longer one (or one past the
+   * deadline) throws SourceBusyError, so the caller can hand its input back for that long.
+   * @default 10000
+   */
   retryAfterCapMs?: number;
   /** Pages per listing before we call it a loop even without a repeated cursor. @default 1000 */
   maxPages?: number;
@@ -123,6 +134,10 @@ export class SourceClient {
         failure = error.cause;
         retryAfterMs = error.retryAfterMs;
       }
+      // Waiting less than the source asked would only be refused again; waiting it out here
+      // would hold the invocation (and its batch) for nothing.
+      if (retryAfterMs !== undefined && (retryAfterMs > this.opts.retryAfterCapMs || now() + retryAfterMs >= deadline))
+        throw new SourceBusyError(url, retryAfterMs, { cause: failure });
       if (attempt + 1 >= maxAttempts) throw failure;
       const delayMs = retryDelay(attempt, retryAfterMs, this.opts.retryAfterCapMs, this.opts.backoff, this.opts.random);
       if (now() + delayMs >= deadline) throw new DeadlineExceededError(`waiting to retry ${url}`, { cause: failure });

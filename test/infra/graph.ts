@@ -63,7 +63,13 @@ export function expectedRoleStatements(
   const consume = (kind: string) => ({
     Sid: "ConsumeSourceQueue",
     Effect: "Allow",
-    Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    Action: [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueUrl",
+    ],
     Resource: [arn(T.queue, `cascading-etl-queues-${kind}`)],
   });
   const send = (kind: string) => ({

@@ -42,7 +42,13 @@ describe("infra: policy builders (pure)", function () {
         ["WriteRejects", ["dynamodb:BatchWriteItem"], [A.rejectsTable]],
         [
           "ConsumeSourceQueue",
-          ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+          [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueUrl",
+          ],
           [A.employeeQueue],
         ],
         ["FanOutToTargetQueue", ["sqs:SendMessage"], [A.saleQueue]],

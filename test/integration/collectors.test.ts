@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import { CONTENT_HASH_ATTRIBUTE, REJECTS_TTL_ATTRIBUTE } from "../../functions/lib/contract";
@@ -6,7 +7,17 @@ import { pickCounts } from "../../functions/lib/counts";
 import { contentHash } from "../../functions/lib/hash";
 import { DEFAULT_REJECTS_TTL_DAYS } from "../../functions/lib/env";
 import type { Dataset } from "../../local/source-api";
-import { drain, FAST, ids, lambdaContext, runPipeline, sqsRecord, startFixture, type Fixture } from "./fixture";
+import {
+  drain,
+  FAST,
+  ids,
+  lambdaContext,
+  receiveAll,
+  runPipeline,
+  sqsRecord,
+  startFixture,
+  type Fixture,
+} from "./fixture";
 
 const HOUR = 3_600_000;
 
@@ -315,6 +326,32 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
         waits.every((ms) => ms > 28_000 && ms <= 30_000),
         JSON.stringify(waits),
       );
+    });
+
+    it("a Retry-After longer than it can wait hands the message back to the queue for that long", async () => {
+      fx = await startFixture({
+        seed: 2,
+        scale: { branches: 1, employeesPerBranch: 2, salesPerSalesperson: 1 },
+        faults: { script: ["429"], retryAfter: { form: "seconds", seconds: 1 } },
+      });
+      // FAST waits out at most 50 ms of Retry-After; the source asks for 1 s.
+      const handlers = fx.handlers();
+      await fx.aws.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: fx.queues.employee,
+          MessageBody: JSON.stringify({ runId: "run-1", branchId: "B001" }),
+        }),
+      );
+      const [record] = await receiveAll(fx.aws.sqs, fx.queues.employee);
+      // Its only message failed, so the whole batch fails (the Errors alarm sees it).
+      await assert.rejects(handlers.salespersons({ Records: [record] }), { name: "FullBatchFailureError" });
+      // Asked once, not retried inside the window the source asked us to stay away.
+      assert.deepEqual([fx.source.truth().requests.employees, handlers.counts.salespersons.retried], [1, 0]);
+      // receiveAll hid it for 300 s; handed back, it is visible again after the 1 s asked for.
+      const again = await fx.aws.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: fx.queues.employee, WaitTimeSeconds: 5, MaxNumberOfMessages: 1 }),
+      );
+      assert.equal(again.Messages?.[0]?.MessageId, record.messageId);
     });
 
     it("a cursor loop fails the run instead of spinning", async () => {
