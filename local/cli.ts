@@ -11,7 +11,7 @@ import { planJson, planTree } from "./plan-view";
 import { formatRejects, listRejects } from "./rejects-list";
 import { LocalCascade, type Progress } from "./runtime/cascade";
 import { rateMillis } from "./runtime/local-schedule";
-import { formatSummary, toJsonLine, type RunReport } from "./runtime/report";
+import { formatSummary, runExitCode, toJsonLine, type RunReport } from "./runtime/report";
 import { keepMessage } from "./keep-instructions";
 import { plural } from "./plural";
 import { plannedLine, signalExitCode, stoppedLine, type Phase, type Running } from "./run-messages";
@@ -122,7 +122,7 @@ async function run(command: RunCommand): Promise<number> {
     process.exit(code);
   }
   const cascade = started;
-  let failures = 0;
+  const verdicts: Array<Pick<RunReport, "ok" | "conserved">> = [];
   let runs = 0;
   let phase: Phase = { kind: "starting" };
   /** One run; false when a signal stopped it. */
@@ -140,7 +140,7 @@ async function run(command: RunCommand): Promise<number> {
       return false;
     }
     printReport(report, command.json);
-    if (!report.ok) failures += 1;
+    verdicts.push({ ok: report.ok, conserved: report.conserved });
     return true;
   };
   try {
@@ -177,7 +177,7 @@ async function run(command: RunCommand): Promise<number> {
     interrupt.dispose();
     await cascade.close();
   }
-  return failures === 0 ? 0 : 1;
+  return runExitCode(verdicts);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

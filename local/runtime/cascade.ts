@@ -211,6 +211,7 @@ export class LocalCascade {
 
     return {
       ok: verdict.ok,
+      conserved: verdict.conserved,
       stack: this.options.stack,
       scale: this.options.scale,
       seed: this.options.seed,
@@ -332,6 +333,7 @@ export class LocalCascade {
   private served(): ServedRecords {
     const truth = this.source.truth();
     const dataset = this.source.dataset();
+    const servedEmployees = new Set([...truth.employees.valid, ...truth.employees.invalid]);
     return {
       branches: truth.branches.valid,
       salespersons: truth.employees.salespersons,
@@ -340,6 +342,12 @@ export class LocalCascade {
       branchOfEmployee: new Map(dataset.employees.map((employee) => [employee.id, employee.branchId])),
       employeeOfSale: new Map(dataset.sales.map((sale) => [sale.id, sale.employeeId])),
       listed: truth.listed,
+      carriers: {
+        branches: [...truth.branches.valid, ...truth.branches.invalid],
+        salespersons: dataset.employees
+          .filter((employee) => employee.sells && servedEmployees.has(employee.id))
+          .map((employee) => employee.id),
+      },
     };
   }
 

@@ -5,7 +5,7 @@
  * its children listed, and nothing may be stored that the source did not serve. Pure: it
  * compares the source's truth with what a census of the tables and DLQs found.
  */
-import { STAGES, type RejectReason, type StageName } from "../../functions/lib/contract";
+import { REJECT_REASONS, STAGES, type RejectReason, type StageName } from "../../functions/lib/contract";
 import { byKey } from "../../functions/lib/stages";
 
 export type ServedRecords = {
@@ -21,6 +21,12 @@ interface ServedDetails {
   employeeOfSale: ReadonlyMap<string, string>;
   /** Branches whose employees, and salespersons whose sales, the source listed to the last page. */
   listed: { employeesOf: readonly string[]; salesOf: readonly string[] };
+  /**
+   * Parents whose children must have been listed: every branch served, and every employee
+   * served who sells, valid or not (a parent rejected for its own fields still carries its
+   * children on when its id and link are usable).
+   */
+  carriers: { branches: readonly string[]; salespersons: readonly string[] };
 }
 
 export interface Census {
@@ -34,7 +40,10 @@ export interface Census {
 }
 
 export interface Verdict {
+  /** Everything landed: conserved, nothing dead-lettered, and the scheduled run succeeded. */
   ok: boolean;
+  /** Nothing lost, duplicated or stored unasked; dead letters count as accounted for. */
+  conserved: boolean;
   /** Records, messages or runs that ended nowhere they should. */
   lost: number;
   duplicates: number;
@@ -48,7 +57,7 @@ export interface Verdict {
 const MAX_EXAMPLES = 5;
 /** A schema-invalid record must be rejected as such; a valid one may only be refused for what it does, not what it is. */
 const FITTING_REASONS: Record<"valid" | "invalid", readonly RejectReason[]> = {
-  valid: ["PARENT_MISMATCH", "DUPLICATE_ID", "ITEM_TOO_LARGE"],
+  valid: REJECT_REASONS.filter((reason) => reason !== "SCHEMA_INVALID"),
   invalid: ["SCHEMA_INVALID"],
 };
 
@@ -113,12 +122,12 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
   // never listed.
   const listedEmployees = new Set(served.listed.employeesOf);
   const listedSales = new Set(served.listed.salesOf);
-  for (const branchId of new Set(served.branches)) {
+  for (const branchId of new Set(served.carriers.branches)) {
     if (listedEmployees.has(branchId) || branchCovered(branchId)) continue;
     lost += 1;
     note(`branch ${branchId}: its employees were never listed, so the message for it was lost`);
   }
-  for (const employeeId of new Set(served.salespersons)) {
+  for (const employeeId of new Set(served.carriers.salespersons)) {
     if (listedSales.has(employeeId) || employeeCovered(employeeId)) continue;
     lost += 1;
     note(`salesperson ${employeeId}: their sales were never listed, so the message for them was lost`);
@@ -148,8 +157,12 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
     }
   }
 
+  const conserved = lost === 0 && duplicates === 0 && unexpected === 0;
+  const deadLettered =
+    census.deadLetters.scheduledRuns + census.deadLetters.branchIds.length + census.deadLetters.employeeIds.length;
   return {
-    ok: lost === 0 && duplicates === 0 && unexpected === 0,
+    ok: conserved && inDeadLetters === 0 && deadLettered === 0 && census.schedule.ok,
+    conserved,
     lost,
     duplicates,
     unexpected,

@@ -14,7 +14,10 @@ export interface StageSummary extends Counts {
 }
 
 export interface RunReport {
+  /** Everything landed: conserved, nothing dead-lettered, the scheduled run succeeded. */
   ok: boolean;
+  /** Nothing lost or duplicated (records in a DLQ count as accounted for). */
+  conserved: boolean;
   stack: string;
   scale: string;
   seed: number;
@@ -81,10 +84,13 @@ export function formatSummary(report: RunReport): string {
       .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
       .join("  ");
   const verdict = report.ok
-    ? `conservation holds: every record served is in its table, in rejects or in a DLQ (0 lost, 0 duplicated)`
-    : `conservation FAILED: ${report.lost} lost, ${report.duplicates} duplicated, ` +
-      `${report.unexpected} not served by the source` +
-      (report.examples.length ? `\n  e.g. ${report.examples.join("\n       ")}` : "");
+    ? `conservation holds: every record served is in its table or in rejects (0 lost, 0 duplicated)`
+    : report.conserved
+      ? `conservation holds, but not everything landed: ${plural(report.dlq, "message")} in DLQs` +
+        (report.schedule.ok ? "" : ", the scheduled run failed")
+      : `conservation FAILED: ${report.lost} lost, ${report.duplicates} duplicated, ` +
+        `${report.unexpected} not served by the source` +
+        (report.examples.length ? `\n  e.g. ${report.examples.join("\n       ")}` : "");
   const { source, tables, schedule, requests } = report;
   return [
     line(header),
@@ -107,6 +113,7 @@ export function formatSummary(report: RunReport): string {
 export function toJsonLine(report: RunReport): string {
   return JSON.stringify({
     ok: report.ok,
+    conserved: report.conserved,
     stack: report.stack,
     scale: report.scale,
     seed: report.seed,
@@ -128,4 +135,14 @@ export function toJsonLine(report: RunReport): string {
     requests: report.requests,
     stages: report.stages,
   });
+}
+
+/**
+ * The exit code of `cascade run` over its runs (README, "Exit codes"): 0 when every run's
+ * records all landed; 1 when some run lost, duplicated or stored unasked; 3 when nothing
+ * was lost but some run left messages in a DLQ or its scheduled invocation failed.
+ */
+export function runExitCode(reports: ReadonlyArray<Pick<RunReport, "ok" | "conserved">>): 0 | 1 | 3 {
+  if (reports.some((report) => !report.conserved)) return 1;
+  return reports.every((report) => report.ok) ? 0 : 3;
 }

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { checkConservation, type Census, type ServedRecords } from "../../local/runtime/conservation";
+import { runExitCode } from "../../local/runtime/report";
 
 const served: ServedRecords = {
   branches: ["B1", "B2"],
@@ -19,6 +20,7 @@ const served: ServedRecords = {
     ["S4", "E3"],
   ]),
   listed: { employeesOf: ["B1", "B2"], salesOf: ["E1", "E2", "E3"] },
+  carriers: { branches: ["B1", "B2"], salespersons: ["E1", "E2", "E3"] },
 };
 
 const noDeadLetters = { scheduledRuns: 0, branchIds: [], employeeIds: [] };
@@ -34,9 +36,10 @@ const complete: Census = {
   schedule: scheduled,
 };
 
-const ok = { ok: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 0, examples: [] };
+const ok = { ok: true, conserved: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 0, examples: [] };
 const lost = (count: number, ...examples: string[]) => ({
   ok: false,
+  conserved: false,
   lost: count,
   duplicates: 0,
   unexpected: 0,
@@ -97,6 +100,7 @@ describe("checkConservation", () => {
       { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S2"] } },
       {
         ok: false,
+        conserved: false,
         lost: 0,
         duplicates: 1,
         unexpected: 0,
@@ -109,6 +113,7 @@ describe("checkConservation", () => {
       { ...complete, tables: { ...complete.tables, branches: ["B1", "B2", "B9"] } },
       {
         ok: false,
+        conserved: false,
         lost: 0,
         duplicates: 0,
         unexpected: 1,
@@ -121,6 +126,7 @@ describe("checkConservation", () => {
       { ...complete, tables: { ...complete.tables, sales: ["S1", "S2", "S3", "S4"] } },
       {
         ok: false,
+        conserved: false,
         lost: 0,
         duplicates: 0,
         unexpected: 1,
@@ -148,7 +154,7 @@ describe("checkConservation", () => {
         deadLetters: { scheduledRuns: 0, branchIds: ["B2"], employeeIds: [] },
         schedule: scheduled,
       },
-      { ok: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 4, examples: [] },
+      { ok: false, conserved: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 4, examples: [] },
       withServed({ listed: { employeesOf: ["B1"], salesOf: ["E1", "E2"] } }),
     ],
     [
@@ -160,6 +166,7 @@ describe("checkConservation", () => {
       },
       {
         ok: false,
+        conserved: false,
         lost: 1,
         duplicates: 0,
         unexpected: 0,
@@ -176,7 +183,22 @@ describe("checkConservation", () => {
         deadLetters: { scheduledRuns: 1, branchIds: [], employeeIds: [] },
         schedule: { ok: false, deadLettered: true, attempts: 3 },
       },
-      { ok: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 10, examples: [] },
+      { ok: false, conserved: true, lost: 0, duplicates: 0, unexpected: 0, inDeadLetters: 10, examples: [] },
+    ],
+    [
+      "a salesperson rejected for its own fields must still have had its sales listed",
+      complete,
+      lost(1, "salesperson E4: their sales were never listed, so the message for them was lost"),
+      withServed({ carriers: { branches: ["B1", "B2"], salespersons: ["E1", "E2", "E3", "E4"] } }),
+    ],
+    [
+      "a valid record refused for what DynamoDB cannot hold is accounted for by its reject",
+      {
+        ...complete,
+        tables: { ...complete.tables, sales: ["S1", "S2"] },
+        rejects: [...complete.rejects, { stage: "sales", sourceId: "S3", reason: "NUMBER_OUT_OF_RANGE" }],
+      },
+      ok,
     ],
     [
       "a failed scheduled run with nowhere to go is lost",
@@ -186,4 +208,16 @@ describe("checkConservation", () => {
   ];
   for (const [title, census, expected, records] of cases)
     it(title, () => assert.deepEqual(checkConservation(records ?? served, census), expected));
+});
+
+describe("runExitCode", () => {
+  const landed = { ok: true, conserved: true };
+  const inDlq = { ok: false, conserved: true };
+  const lostOne = { ok: false, conserved: false };
+  const cases: Array<[string, Array<{ ok: boolean; conserved: boolean }>, number]> = [
+    ["every run landed: 0", [landed, landed], 0],
+    ["conserved, but a run left work in a DLQ or failed its schedule: 3", [landed, inDlq], 3],
+    ["a run lost or duplicated a record: 1, whatever else happened", [inDlq, lostOne, landed], 1],
+  ];
+  for (const [title, reports, code] of cases) it(title, () => assert.equal(runExitCode(reports), code));
 });

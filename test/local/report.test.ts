@@ -18,7 +18,8 @@ const stage = (counts: Partial<StageSummary>): StageSummary => ({
 });
 
 const report: RunReport = {
-  ok: true,
+  ok: false,
+  conserved: true,
   stack: "dev",
   scale: "small",
   seed: 1,
@@ -57,10 +58,10 @@ describe("formatSummary", () => {
     assert.equal(
       formatSummary(report),
       [
-        "stage         invocations  errors  fetched  written  unchanged  rejected  skipped  retried  sent  in DLQ",
-        "branches                1       0        1        1          0         0        0        0     1       0",
-        "salespersons            1       0        3        1          0         1        1        0     1       0",
-        "sales                   1       0        2        2          0         0        0        0     0       1",
+        "stage         invocations  errors  fetched  written  unchanged  rejected  skipped  moved  retried  sent  in DLQ",
+        "branches                1       0        1        1          0         0        0      0        0     1       0",
+        "salespersons            1       0        3        1          0         1        1      0        0     1       0",
+        "sales                   1       0        2        2          0         0        0      0        0     0       1",
         "",
         "skipped        salespersons: 1 record (employees who are not salespersons, repeats within one pull)",
         "source served  1 branch, 1 salesperson, 2 sales, 1 invalid record",
@@ -68,8 +69,24 @@ describe("formatSummary", () => {
         "schedule       the scheduled invocation succeeded",
         "requests       1 DynamoDB, 2 SQS, 1 SSM, 3 source",
         "took           0.50 s (10 records/s)",
-        "conservation holds: every record served is in its table, in rejects or in a DLQ (0 lost, 0 duplicated)",
+        "conservation holds, but not everything landed: 1 message in DLQs",
       ].join("\n"),
+    ));
+
+  it("says conservation holds without a caveat when everything landed", () =>
+    assert.equal(
+      formatSummary({ ...report, ok: true, dlq: 0 })
+        .split("\n")
+        .at(-1),
+      "conservation holds: every record served is in its table or in rejects (0 lost, 0 duplicated)",
+    ));
+
+  it("says what was lost when conservation fails", () =>
+    assert.equal(
+      formatSummary({ ...report, conserved: false, lost: 2, duplicates: 1 })
+        .split("\n")
+        .at(-1),
+      "conservation FAILED: 2 lost, 1 duplicated, 0 not served by the source",
     ));
 
   it("counts a failed schedule's attempts in words", () =>
