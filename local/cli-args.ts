@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { OPS_COMMANDS, OPS_USAGE, parseOpsCommand, type OpsCommand } from "./ops/args";
-import { SCALE_PRESETS, type ScalePreset } from "./source-api";
+import { DATA_PROFILES, SCALE_PRESETS, type DataProfile, type ScalePreset } from "./source-api";
 
 export const USAGE = `usage: cascade <command> [options]
 
@@ -21,6 +21,9 @@ run options:
   --scale SIZE     small | medium | large source data set (default small)
   --seed N         seed of the source data and its faults (default 1)
   --faults RATE    share of source requests that fail, 0 to 1 (default 0)
+  --data PROFILE   clean | messy: messy also serves what a hostile source sends (big and
+                   out-of-range numbers, padded, long and non-Unicode ids, duplicates,
+                   occupation spellings) (default clean)
   --watch          keep running on the stack's schedule
   --every DURATION with --watch: run this often instead, e.g. 30s, 5m, 1h
   --keep           stay up after the run and print how to reach the embedded AWS
@@ -49,6 +52,7 @@ export type Command =
       scale: ScalePreset;
       seed: number;
       faults: number;
+      data: DataProfile;
       watch: boolean;
       /** With --watch: milliseconds between runs instead of the schedule's rate(). */
       everyMs: number | undefined;
@@ -116,6 +120,7 @@ export function parseCommand(argv: readonly string[]): Command {
     scale: { type: "string" },
     seed: { type: "string" },
     faults: { type: "string" },
+    data: { type: "string" },
     watch: { type: "boolean" },
     every: { type: "string" },
     keep: { type: "boolean" },
@@ -127,7 +132,7 @@ export function parseCommand(argv: readonly string[]): Command {
     region: { type: "string" },
   } as const;
   const allowed: Record<string, Array<keyof typeof options>> = {
-    run: ["stack", "scale", "seed", "faults", "watch", "every", "keep", "json", "verbose"],
+    run: ["stack", "scale", "seed", "faults", "data", "watch", "every", "keep", "json", "verbose"],
     plan: ["stack", "json"],
     rejects: ["table", "stage", "endpoint", "region"],
   };
@@ -163,6 +168,9 @@ export function parseCommand(argv: readonly string[]): Command {
   const scale = scaleOf((values.scale as string | undefined) ?? "small", "--scale");
   const seed = seedOf(values.seed as string | undefined);
   const faults = faultsOf(values.faults as string | undefined);
+  const data = (values.data as string | undefined) ?? "clean";
+  if (!(DATA_PROFILES as readonly string[]).includes(data))
+    throw new UsageError(`--data must be one of ${DATA_PROFILES.join(", ")}, got "${data}"`);
   if (values.watch === true && values.keep === true)
     throw new UsageError("--watch and --keep cannot be combined: --watch already keeps running");
   const everyText = values.every as string | undefined;
@@ -177,6 +185,7 @@ export function parseCommand(argv: readonly string[]): Command {
     scale,
     seed,
     faults,
+    data: data as DataProfile,
     watch: values.watch === true,
     everyMs,
     keep: values.keep === true,

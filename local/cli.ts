@@ -111,6 +111,7 @@ async function run(command: RunCommand): Promise<number> {
       scale: command.scale,
       seed: command.seed,
       faults: command.faults,
+      data: command.data,
       onOutput: command.verbose ? (fn, lines) => lines.forEach((line) => log(`${fn} ${line}`)) : undefined,
     }),
     interrupt.signal,

@@ -8,7 +8,10 @@ import { plural } from "./plural";
 
 export interface RejectRow {
   stage: string;
+  /** The record's id: the key, or the whole id kept beside a hashed key (REJECT_ATTRIBUTES.recordId). */
   sourceId: string;
+  /** The rejects table's sort key, which is a hash of the id when DynamoDB could not key on the id. */
+  key: string;
   reason: string;
   detail: string;
   runId: string;
@@ -17,9 +20,12 @@ export interface RejectRow {
 
 function toRow(item: Record<string, AttributeValue>): RejectRow {
   const text = (name: string) => item[name]?.S ?? "";
+  const key = text(TABLE_KEYS.rejects.rangeKey);
+  const recordId = item[REJECT_ATTRIBUTES.recordId]?.S;
   return {
     stage: text(TABLE_KEYS.rejects.hashKey),
-    sourceId: text(TABLE_KEYS.rejects.rangeKey),
+    sourceId: recordId === undefined ? key : (JSON.parse(recordId) as string),
+    key,
     reason: text(REJECT_ATTRIBUTES.reason),
     detail: text(REJECT_ATTRIBUTES.detail),
     runId: text(REJECT_ATTRIBUTES.runId),
@@ -48,12 +54,15 @@ export async function listRejects(dynamodb: DynamoDBClient, tableName: string, s
   return rows.sort((a, b) => a.stage.localeCompare(b.stage) || a.sourceId.localeCompare(b.sourceId));
 }
 
+const clip = (text: string, max = 60): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 export function formatRejects(rows: readonly RejectRow[]): string {
   if (rows.length === 0) return "no rejects";
   const header = ["stage", "source id", "reason", "rejected at", "detail"];
   const cells = rows.map((row) => [
     row.stage,
-    row.sourceId,
+    // JSON text shows what a terminal would not: padding, lone surrogates; long ids are cut.
+    clip(row.sourceId === row.key ? row.sourceId : JSON.stringify(row.sourceId)),
     row.reason,
     row.rejectedAt,
     row.detail.length > 80 ? `${row.detail.slice(0, 79)}…` : row.detail,

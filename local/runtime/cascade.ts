@@ -8,7 +8,7 @@ import { STAGES, TABLE_KEYS, METRICS, METRICS_NAMESPACE, type StageName } from "
 import { startEmbeddedAws, type EmbeddedAws } from "../embedded-aws";
 import { recordProgram, type ProgramRun, type RecordedResource } from "../plan/record";
 import { loadStackConfig } from "../plan/stack-config";
-import { startSourceApi, type FaultOptions, type ScalePreset, type SourceApi } from "../source-api";
+import { startSourceApi, type DataProfile, type FaultOptions, type ScalePreset, type SourceApi } from "../source-api";
 import { listRejects } from "../rejects-list";
 import { checkConservation, type Census, type ServedRecords } from "./conservation";
 import { parseBody, peekAll, queueDepth, scanAttribute } from "./census";
@@ -33,6 +33,8 @@ export interface CascadeOptions {
   seed: number;
   /** Share of source requests that fail (5xx, 429 with Retry-After, malformed body). */
   faults: number;
+  /** What kind of data the sample source serves. @default "clean" */
+  data?: DataProfile;
   invalidRate?: number;
   /** Seconds a failed message waits before it is retried locally. @default 1 */
   retryDelaySeconds?: number;
@@ -127,6 +129,7 @@ export class LocalCascade {
       const source = await startSourceApi({
         seed: options.seed,
         scale: options.scale,
+        data: options.data,
         token,
         invalidRate: options.invalidRate ?? DEFAULT_INVALID_RATE,
         faults: faultMix(options.faults),

@@ -18,8 +18,19 @@ export const SCALE_PRESETS = {
 } as const satisfies Record<string, Scale>;
 export type ScalePreset = keyof typeof SCALE_PRESETS;
 
+/**
+ * What the source serves: `clean` is the generated data set; `messy` adds what a hostile
+ * source sends (see MESSY_CASES): numbers beyond doubles and beyond DynamoDB, ids that are
+ * padded, very long or not valid Unicode, an id served twice with different content,
+ * occupations spelled differently.
+ */
+export const DATA_PROFILES = ["clean", "messy"] as const;
+export type DataProfile = (typeof DATA_PROFILES)[number];
+
 export interface DatasetOptions {
   seed: number;
+  /** @default "clean" */
+  profile?: DataProfile;
   scale: Scale;
   /** Sales are placed relative to this instant. */
   referenceTime: Date;
@@ -33,7 +44,24 @@ export interface DatasetOptions {
   revisions?: ReadonlyMap<string, number>;
 }
 
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/** A number served as exactly this text, which no JS number could produce (see serialise). */
+export class RawNumber {
+  constructor(readonly text: string) {}
+}
+
+export type Json = string | number | RawNumber | boolean | null | Json[] | { [key: string]: Json };
+
+/** JSON text of a served value; a RawNumber is written as its text, digit for digit. */
+export function serialise(value: unknown): string {
+  if (value instanceof RawNumber) return value.text;
+  if (Array.isArray(value)) return `[${value.map(serialise).join(",")}]`;
+  if (value !== null && typeof value === "object")
+    return `{${Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${JSON.stringify(k)}:${serialise(v)}`)
+      .join(",")}}`;
+  return JSON.stringify(value) ?? "null";
+}
 
 /** One record as served, with what the generator knows about it. */
 export interface Served<T extends Json = Json> {
@@ -162,22 +190,23 @@ export function generateDataset(options: DatasetOptions): Dataset {
       const employeeId = `E${pad(b + 1)}-${pad(e + 1)}`;
       const er = rngFor(seed, employeeId);
       // The first employee manages; the second always sells, so every branch has work downstream.
-      const occupation = e === 0 ? "manager" : e === 1 || er() < 0.65 ? "salesperson" : pick(er, OTHER_OCCUPATIONS);
+      const sells = e === 1 || (e !== 0 && er() < 0.65);
+      const occupation = e === 0 ? "manager" : sells ? salespersonSpelling(options, e) : pick(er, OTHER_OCCUPATIONS);
       const employeeName = `${pick(er, FIRST)} ${pick(er, LAST)}${rev(employeeId) ? ` ${"I".repeat(rev(employeeId) + 1)}` : ""}`;
       const hiredOn = isoDate(Date.UTC(2000, 0, 1) + Math.floor(er() * 20 * 365) * 24 * HOUR);
       const eValid = !isInvalid(options, employeeId);
-      const salesperson = eValid && occupation === "salesperson";
+      const salesperson = eValid && sells;
       dataset.employees.push({
         id: employeeId,
         branchId: id,
         salesperson,
-        sells: occupation === "salesperson",
+        sells,
         valid: eValid,
         body: eValid
           ? { id: employeeId, branchID: id, name: employeeName, occupation, hiredOn }
           : { id: employeeId, branchID: id, name: employeeName, occupation, hiredOn: 20_070_401 },
       });
-      if (occupation !== "salesperson") continue;
+      if (!sells) continue;
 
       for (let s = 0; s < scale.salesPerSalesperson; s += 1) {
         const saleId = `S${pad(b + 1)}-${pad(e + 1)}-${pad(s + 1)}`;
@@ -201,5 +230,58 @@ export function generateDataset(options: DatasetOptions): Dataset {
       }
     }
   }
+  if (options.profile === "messy") addMessyRecords(dataset, ref);
   return dataset;
+}
+
+/** How a salesperson's occupation is spelled: always "salesperson" when clean, varied when messy. */
+function salespersonSpelling(options: DatasetOptions, employeeIndex: number): string {
+  if (options.profile !== "messy") return "salesperson";
+  return ["salesperson", "Salesperson", "salesperson ", "sales person"][employeeIndex % 4];
+}
+
+/**
+ * The hostile cases of the messy profile, each a sale of the first branch's second
+ * employee (who always sells), sold an hour before the reference time. `valid` is the
+ * schema's view: a record DynamoDB cannot hold is valid and rejected for what it holds.
+ */
+export const MESSY_CASES: ReadonlyArray<{ id: string; amount: RawNumber | number; note?: string; case: string }> = [
+  { id: "S-exact-2p53", amount: new RawNumber("9007199254740993"), case: "integer beyond doubles, stored exactly" },
+  { id: "S-exact-23", amount: new RawNumber("12345678901234567890123"), case: "23 digits, stored exactly" },
+  { id: "S-overflow", amount: new RawNumber("1e200"), case: "beyond DynamoDB's range: NUMBER_OUT_OF_RANGE" },
+  {
+    id: "S-precise",
+    amount: new RawNumber("1234567890123456789012345678901234567.89"),
+    case: "39 digits: NUMBER_TOO_PRECISE",
+  },
+  { id: "S-pad", amount: 10, case: "an id" },
+  { id: " S-pad", amount: 11, case: "the same id padded: another record" },
+  { id: "\ud800", amount: 1, case: "lone high surrogate id: STRING_NOT_UNICODE" },
+  { id: "\udc00", amount: 2, case: "lone low surrogate id: STRING_NOT_UNICODE" },
+  { id: `S-long-${"x".repeat(3000)}-a`, amount: 1, case: "id over 2,048 bytes: KEY_TOO_LONG" },
+  { id: `S-long-${"x".repeat(3000)}-b`, amount: 1, case: "another with the same start: its own reject" },
+  { id: "S-note", amount: 1, note: "\udfff", case: "lone surrogate in a note: STRING_NOT_UNICODE" },
+];
+
+function addMessyRecords(dataset: Dataset, ref: number): void {
+  const seller = dataset.employees.find((e) => e.sells);
+  if (!seller) return;
+  const soldAt = ref - HOUR;
+  const sale = (id: string, amount: Json, note?: string): Record<string, Json> => {
+    const body: Record<string, Json> = {
+      id,
+      salespersonsID: seller.id,
+      amount,
+      currency: "USD",
+      soldAt: new Date(soldAt).toISOString(),
+    };
+    if (note !== undefined) body.note = note;
+    return body;
+  };
+  for (const c of MESSY_CASES) {
+    dataset.sales.push({ id: c.id, employeeId: seller.id, soldAt, valid: true, body: sale(c.id, c.amount, c.note) });
+  }
+  // The same id twice in one listing with different content: the first is stored, the second rejected.
+  dataset.sales.push({ id: "S-twice", employeeId: seller.id, soldAt, valid: true, body: sale("S-twice", 5) });
+  dataset.sales.push({ id: "S-twice", employeeId: seller.id, soldAt, valid: true, body: sale("S-twice", 6) });
 }

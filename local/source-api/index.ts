@@ -13,6 +13,11 @@ export {
 export {
   generateDataset,
   branchName,
+  serialise,
+  RawNumber,
+  DATA_PROFILES,
+  MESSY_CASES,
+  type DataProfile,
   SCALE_PRESETS,
   type Scale,
   type ScalePreset,

@@ -7,6 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import {
   generateDataset,
+  serialise,
+  type DataProfile,
   SCALE_PRESETS,
   type Dataset,
   type Json,
@@ -28,6 +30,8 @@ export const ENDPOINTS: readonly Endpoint[] = ["branches", "employees", "sales"]
 export interface SourceApiOptions {
   /** @default 1 */
   seed?: number;
+  /** What kind of data is served (data.ts DATA_PROFILES). @default "clean" */
+  data?: DataProfile;
   /** A preset name or explicit sizes. @default "small" */
   scale?: ScalePreset | Scale;
   /** The instant sales are placed around; fixed for the server's life. @default now, to the second */
@@ -195,7 +199,8 @@ function answer(source: Source, req: IncomingMessage): Page {
   if (!Array.isArray(records)) return records;
   const page = paginate(records, url.searchParams.get("cursor"), source.pageSize, source.options.cursorLoop ?? false);
   if (page === undefined) return json(400, { error: "bad cursor" });
-  const body = JSON.stringify({ result: page.records.map((r) => r.body as Json), next: page.next });
+  // serialise, not JSON.stringify: the messy profile serves numbers no JS number can hold.
+  const body = serialise({ result: page.records.map((r) => r.body as Json), next: page.next });
   if (fault === "malformed") {
     source.ledger.fault("malformed");
     return truncated(body);
@@ -231,9 +236,9 @@ export async function startSourceApi(options: SourceApiOptions = {}): Promise<So
   const pageSize = options.pageSize ?? 5;
   if (!Number.isInteger(pageSize) || pageSize < 1)
     throw new Error(`pageSize must be a positive integer, got ${pageSize}`);
-  const { invalidRate, invalidIds, oversizedIds } = options;
+  const { invalidRate, invalidIds, oversizedIds, data: profile } = options;
   const data = new DatasetSource((revisions) =>
-    generateDataset({ seed, scale, referenceTime, invalidRate, invalidIds, oversizedIds, revisions }),
+    generateDataset({ seed, scale, referenceTime, profile, invalidRate, invalidIds, oversizedIds, revisions }),
   );
   const ledger = new Ledger();
   const source: Source = {

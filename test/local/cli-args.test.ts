@@ -8,6 +8,7 @@ describe("cascade command line", () => {
     scale: "small",
     seed: 1,
     faults: 0,
+    data: "clean",
     watch: false,
     everyMs: undefined,
     keep: false,
@@ -28,6 +29,7 @@ describe("cascade command line", () => {
     [["run", "--watch", "--every", "2h"], { ...runDefaults, watch: true, everyMs: 7_200_000 }],
     [["run", "--watch", "--every", "1d"], { ...runDefaults, watch: true, everyMs: 86_400_000 }],
     [["run", "--faults", "1"], { ...runDefaults, faults: 1 }],
+    [["run", "--data", "messy", "--faults", "0.2"], { ...runDefaults, data: "messy", faults: 0.2 }],
     [["plan"], { command: "plan", stack: "dev", json: false }],
     [["plan", "--stack", "prod", "--json"], { command: "plan", stack: "prod", json: true }],
     [
@@ -43,6 +45,7 @@ describe("cascade command line", () => {
   const bad: Array<[string[], string]> = [
     [["deploy"], 'unknown command "deploy"; commands: run, plan, rejects, dlq, status, backfill, help'],
     [["run", "--scale", "huge"], '--scale must be one of small, medium, large, got "huge"'],
+    [["run", "--data", "dirty"], '--data must be one of clean, messy, got "dirty"'],
     [["run", "--seed=-3"], '--seed must be a whole number, got "-3"'],
     [["run", "--seed", "1.5"], '--seed must be a whole number, got "1.5"'],
     [["run", "--faults", "2"], '--faults must be a number from 0 to 1, got "2"'],
