@@ -12,6 +12,9 @@ import { planJson } from "../../local/plan-view";
 import { recordProgram } from "../../local/plan/record";
 import { LocalCascade } from "../../local/runtime/cascade";
 import type { RunReport } from "../../local/runtime/report";
+import { listRejects } from "../../local/rejects-list";
+import { MESSY_CASES } from "../../local/source-api";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -101,6 +104,59 @@ describe("cascade run, end to end", function () {
       assert.deepEqual({ stage, fetched }, { stage, fetched: written + unchanged + rejected + skipped });
     }
     assert.ok(report.stages.salespersons.skipped > 0, "the sample source serves employees who are not salespersons");
+  });
+
+  describe("against a messy source with faults", () => {
+    let cascade: LocalCascade;
+    let report: RunReport;
+
+    before(async () => {
+      cascade = await LocalCascade.start({ stack: "dev", scale: "small", seed: 3, faults: 0.2, data: "messy" });
+      report = await cascade.runOnce();
+    });
+    after(async () => cascade?.close());
+
+    it("conserves; numbers and ids are stored exactly, each hostile record rejected alone with its reason", async () => {
+      assert.deepEqual(
+        [report.ok, report.conserved, report.lost, report.duplicates, report.unexpected, report.dlq],
+        [true, true, 0, 0, 0, 0],
+      );
+      const { tables } = cascade.endpoints();
+      const tableOf = (kind: string) => Object.entries(tables).find(([logical]) => logical.endsWith(kind))![1];
+      const sales = new Map<string, string | undefined>();
+      let start: Record<string, never> | undefined;
+      do {
+        const page = await cascade.aws.dynamodb.send(
+          new ScanCommand({ TableName: tableOf("sales"), ExclusiveStartKey: start }),
+        );
+        for (const item of page.Items ?? []) sales.set(item.sale_id.S!, item.amount?.N);
+        start = page.LastEvaluatedKey as typeof start;
+      } while (start);
+      assert.deepEqual(
+        ["S-exact-2p53", "S-exact-23", "S-pad", " S-pad", "S-twice"].map((id) => [id, sales.get(id)]),
+        [
+          ["S-exact-2p53", "9007199254740993"],
+          ["S-exact-23", "12345678901234567890123"],
+          ["S-pad", "10"],
+          [" S-pad", "11"],
+          ["S-twice", "5"],
+        ],
+      );
+      const rejects = new Map(
+        (await listRejects(cascade.aws.dynamodb, tableOf("rejects"), "sales")).map((r) => [r.sourceId, r.reason]),
+      );
+      const hostile = MESSY_CASES.filter((c) => !sales.has(c.id)).map((c) => [c.id.slice(0, 12), rejects.get(c.id)]);
+      assert.deepEqual(hostile, [
+        ["S-overflow", "NUMBER_OUT_OF_RANGE"],
+        ["S-precise", "NUMBER_TOO_PRECISE"],
+        ["\ud800", "STRING_NOT_UNICODE"],
+        ["\udc00", "STRING_NOT_UNICODE"],
+        ["S-long-xxxxx", "KEY_TOO_LONG"],
+        ["S-long-xxxxx", "KEY_TOO_LONG"],
+        ["S-note", "STRING_NOT_UNICODE"],
+      ]);
+      assert.equal(rejects.get("S-twice"), "DUPLICATE_ID");
+    });
   });
 
   describe("against a faulty source, twice", () => {
