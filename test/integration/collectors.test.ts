@@ -66,6 +66,7 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
         unchanged: 0,
         rejected: 0,
         skipped: 0,
+        moved: 0,
         retried: 0,
         sent: 3,
       });
