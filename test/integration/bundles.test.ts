@@ -112,7 +112,17 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
     assert.equal(branches.error, undefined, JSON.stringify(branches.error));
     assert.deepEqual(
       { ...(branches.result as object), runId: undefined },
-      { runId: undefined, fetched: 2, written: 2, unchanged: 0, rejected: 0, skipped: 0, retried: 0, sent: 2 },
+      {
+        runId: undefined,
+        fetched: 2,
+        written: 2,
+        unchanged: 0,
+        rejected: 0,
+        skipped: 0,
+        moved: 0,
+        retried: 0,
+        sent: 2,
+      },
     );
 
     const salespersons = await invoke(bundles.salespersons, envFor("salespersons"), await toEvent(fx.queues.employee));
