@@ -65,8 +65,8 @@ describe("validateRecords", () => {
   });
   const attrs = (e: { id: string; name: string }) => ({ employee_id: e.id, name: e.name });
 
-  it("sorts records into accepted and rejects with reasons", () => {
-    const { accepted, rejects } = validateRecords(
+  it("sorts records into accepted, rejects and skipped repeats with reasons", () => {
+    const { accepted, rejects, skips } = validateRecords(
       "salespersons",
       [
         employee("E1"),
@@ -94,6 +94,7 @@ describe("validateRecords", () => {
       ],
     );
     assert.match(rejects[0].detail, /^hiredOn: /);
+    assert.deepEqual(skips, [{ sourceId: "E1", reason: "REPEAT" }]);
   });
 
   it("never loses a record: each is accepted, rejected, or an identical repeat", () => {
@@ -104,7 +105,7 @@ describe("validateRecords", () => {
         }),
         (raws) => {
           const records = raws.map((r) => employee(r.id, { name: r.name }));
-          const { accepted, rejects } = validateRecords("salespersons", records, EmployeeRecord, attrs);
+          const { accepted, rejects, skips } = validateRecords("salespersons", records, EmployeeRecord, attrs);
           // Repeats are the records identical to the one accepted under their id, beyond the first.
           const repeats =
             records.filter((r) => accepted.some((a) => a.sourceId === r.id && a.record.name === r.name)).length -
@@ -112,7 +113,8 @@ describe("validateRecords", () => {
           const firstWins = accepted.every(
             (a) => records.find((r) => r.id === a.sourceId && r.name !== "")?.name === a.record.name,
           );
-          return firstWins && accepted.length + rejects.length + repeats === records.length;
+          const counted = skips.length === repeats && skips.every((skip) => skip.reason === "REPEAT");
+          return firstWins && counted && accepted.length + rejects.length + skips.length === records.length;
         },
       ),
       { numRuns: 200 },
