@@ -78,12 +78,12 @@ export class DeadlineExceededError extends CollectorError {
  * beyond the cap or the deadline): the input goes back to its queue for that long
  * instead of being retried inside the window the source asked us to stay away.
  */
-export class SourceBusyError extends Error {
+export class SourceBusyError extends CollectorError {
   override readonly name = "SourceBusyError";
   constructor(
     readonly url: string,
     readonly retryAfterMs: number,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
     super(`source asked to retry ${url} after ${retryAfterMs} ms, longer than this invocation can wait`, options);
   }

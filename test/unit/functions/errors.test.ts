@@ -9,6 +9,7 @@ import {
   FanOutError,
   InvalidMessageError,
   SourceBodyError,
+  SourceBusyError,
   SourceHttpError,
   SourceTimeoutError,
   StoreError,
@@ -29,6 +30,11 @@ const CASES: [string, CollectorError, string][] = [
   ["SourceBodyError", new SourceBodyError(URL, "not JSON", { cause }), `source body for ${URL} is malformed: not JSON`],
   ["SourceTimeoutError", new SourceTimeoutError(URL, 500, { cause }), `source did not answer ${URL} within 500 ms`],
   ["DeadlineExceededError", new DeadlineExceededError("fetching", { cause }), "deadline reached while fetching"],
+  [
+    "SourceBusyError",
+    new SourceBusyError(URL, 90_000, { cause }),
+    `source asked to retry ${URL} after 90000 ms, longer than this invocation can wait`,
+  ],
   ["CursorLoopError", new CursorLoopError(URL, 7, { cause }), `cursor loop on ${URL} after 7 pages`],
   [
     "StoreError",
