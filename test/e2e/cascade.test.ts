@@ -116,7 +116,7 @@ describe("cascade run, end to end", function () {
     });
     after(async () => cascade?.close());
 
-    it("conserves; numbers and ids are stored exactly, each hostile record rejected alone with its reason", async () => {
+    it("conserves; numbers and ids stored exactly, each hostile record rejected alone with its reason", async () => {
       assert.deepEqual(
         [report.ok, report.conserved, report.lost, report.duplicates, report.unexpected, report.dlq],
         [true, true, 0, 0, 0, 0],

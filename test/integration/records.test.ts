@@ -14,7 +14,10 @@ function sale(id: string, amount: string, extra = "", soldAt = new Date(Date.now
   return `{"id":${id},"salespersonsID":"E1","amount":${amount},"currency":"USD","soldAt":"${soldAt}"${extra}}`;
 }
 function employee(id: string, branchId: string, occupation = "salesperson", hiredOn = '"2005-03-24"'): string {
-  return `{"id":"${id}","branchID":"${branchId}","name":"Jim Halpert","occupation":"${occupation}","hiredOn":${hiredOn}}`;
+  return (
+    `{"id":"${id}","branchID":"${branchId}","name":"Jim Halpert",` +
+    `"occupation":"${occupation}","hiredOn":${hiredOn}}`
+  );
 }
 const salesMessage = (employeeId: string, branchId = "B1") =>
   sqsRecord(JSON.stringify({ runId: "run-1", branchId, employeeId }), "run-1");

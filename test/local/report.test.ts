@@ -58,10 +58,15 @@ describe("formatSummary", () => {
     assert.equal(
       formatSummary(report),
       [
-        "stage         invocations  errors  fetched  written  unchanged  rejected  skipped  moved  retried  sent  in DLQ",
-        "branches                1       0        1        1          0         0        0      0        0     1       0",
-        "salespersons            1       0        3        1          0         1        1      0        0     1       0",
-        "sales                   1       0        2        2          0         0        0      0        0     0       1",
+        // Each row in two halves: the summary is wider than a source line.
+        "stage         invocations  errors  fetched  written  unchanged  " +
+          "rejected  skipped  moved  retried  sent  in DLQ",
+        "branches                1       0        1        1          0  " +
+          "       0        0      0        0     1       0",
+        "salespersons            1       0        3        1          0  " +
+          "       1        1      0        0     1       0",
+        "sales                   1       0        2        2          0  " +
+          "       0        0      0        0     0       1",
         "",
         "skipped        salespersons: 1 record (employees who are not salespersons, repeats within one pull)",
         "source served  1 branch, 1 salesperson, 2 sales, 1 invalid record",
