@@ -21,7 +21,9 @@ type RunCommand = Extract<Command, { command: "run" }>;
 function progressLine(progress: Progress): string {
   const stages = STAGES.map((stage) => {
     const s = progress.stages[stage];
-    return `${stage} ${s.written} written${s.rejected ? `, ${s.rejected} rejected` : ""}${s.queued ? `, ${s.queued} queued` : ""}`;
+    const rejected = s.rejected ? `, ${s.rejected} rejected` : "";
+    const queued = s.queued ? `, ${s.queued} queued` : "";
+    return `${stage} ${s.written} written${rejected}${queued}`;
   });
   return `[${(progress.elapsedMs / 1000).toFixed(1)}s] ${stages.join(" │ ")}`;
 }

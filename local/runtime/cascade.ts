@@ -114,7 +114,8 @@ export class LocalCascade {
     const role = stackConfig.config["cascading-etl:stackRole"] ?? "all";
     if (role !== "all") {
       throw new Error(
-        `stack ${options.stack} is the ${role} half of a split pair (stackRole ${role}); the local runtime runs a whole pipeline, so use a stack with stackRole all, such as dev or prod`,
+        `stack ${options.stack} is the ${role} half of a split pair (stackRole ${role}); ` +
+          "the local runtime runs a whole pipeline, so use a stack with stackRole all, such as dev or prod",
       );
     }
     const program = await recordProgram({

@@ -55,7 +55,10 @@ export interface Verdict {
 }
 
 const MAX_EXAMPLES = 5;
-/** A schema-invalid record must be rejected as such; a valid one may only be refused for what it does, not what it is. */
+/**
+ * A schema-invalid record must be rejected as such; a valid one may only be refused for what
+ * it does, not what it is.
+ */
 const FITTING_REASONS: Record<"valid" | "invalid", readonly RejectReason[]> = {
   valid: REJECT_REASONS.filter((reason) => reason !== "SCHEMA_INVALID"),
   invalid: ["SCHEMA_INVALID"],
@@ -135,7 +138,8 @@ export function checkConservation(served: ServedRecords, census: Census): Verdic
   if (!census.schedule.ok && !census.schedule.deadLettered) {
     lost += 1;
     note(
-      `the scheduled run failed after ${census.schedule.attempts} attempts and the plan gives it no on-failure destination`,
+      `the scheduled run failed after ${census.schedule.attempts} attempts ` +
+        "and the plan gives it no on-failure destination",
     );
   }
 

@@ -192,7 +192,8 @@ export function generateDataset(options: DatasetOptions): Dataset {
       // The first employee manages; the second always sells, so every branch has work downstream.
       const sells = e === 1 || (e !== 0 && er() < 0.65);
       const occupation = e === 0 ? "manager" : sells ? salespersonSpelling(options, e) : pick(er, OTHER_OCCUPATIONS);
-      const employeeName = `${pick(er, FIRST)} ${pick(er, LAST)}${rev(employeeId) ? ` ${"I".repeat(rev(employeeId) + 1)}` : ""}`;
+      const suffix = rev(employeeId) ? ` ${"I".repeat(rev(employeeId) + 1)}` : "";
+      const employeeName = `${pick(er, FIRST)} ${pick(er, LAST)}${suffix}`;
       const hiredOn = isoDate(Date.UTC(2000, 0, 1) + Math.floor(er() * 20 * 365) * 24 * HOUR);
       const eValid = !isInvalid(options, employeeId);
       const salesperson = eValid && sells;

@@ -16,14 +16,25 @@ interface Invocation {
   stdout: string[];
 }
 
-/** Loads a bundle in a worker thread with only the given environment, as the local runtime does, and invokes it once. */
+/**
+ * Loads a bundle in a worker thread with only the given environment, as the local runtime
+ * does, and invokes it once.
+ */
 function invoke(bundle: Bundle, env: Record<string, string>, event: unknown): Promise<Invocation> {
   const code = `
     const { parentPort, workerData } = require("node:worker_threads");
-    const context = { functionName: workerData.stage, awsRequestId: "req-" + Date.now(), getRemainingTimeInMillis: () => 30000,
-      invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:" + workerData.stage, memoryLimitInMB: "256", functionVersion: "$LATEST" };
+    const context = {
+      functionName: workerData.stage,
+      awsRequestId: "req-" + Date.now(),
+      getRemainingTimeInMillis: () => 30000,
+      invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:" + workerData.stage,
+      memoryLimitInMB: "256",
+      functionVersion: "$LATEST",
+    };
     const fail = (e) => parentPort.postMessage({ error: { name: e.name, message: e.message } });
-    Promise.resolve().then(() => require(workerData.file).handler(workerData.event, context)).then((result) => parentPort.postMessage({ result }), fail);
+    Promise.resolve()
+      .then(() => require(workerData.file).handler(workerData.event, context))
+      .then((result) => parentPort.postMessage({ result }), fail);
   `;
   return new Promise((resolve, reject) => {
     // The worker gets only this environment; the SDK's Node.js notice is kept out of its output as everywhere else.
@@ -107,7 +118,7 @@ describe("bundles in a worker thread, as the local runtime and Lambda run them",
     }
   });
 
-  it("run the cascade with default clients from the environment, the token from SSM, and one EMF line per invocation", async () => {
+  it("run the cascade with clients from the environment, the token from SSM, one EMF line per invocation", async () => {
     const branches = await invoke(bundles.branches, envFor("branches"), {});
     assert.equal(branches.error, undefined, JSON.stringify(branches.error));
     assert.deepEqual(

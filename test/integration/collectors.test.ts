@@ -150,7 +150,7 @@ describe("collectors against dynalite, local-aws-sqs and the sample source", fun
       assert.deepEqual(sent, []);
     });
 
-    it("a since in the schedule event widens the sales window past the look-back, down to the sales stage", async () => {
+    it("a since in the schedule event widens the sales window past the look-back, down to sales", async () => {
       const handlers = fx.handlers();
       const since = new Date(Date.now() - 72 * HOUR);
       const result = await handlers.branches({ branches: ["Stamford"], since: since.toISOString() });
