@@ -338,13 +338,20 @@ describe("Pulumi Deployments project (infra/deployments)", () => {
           {
             Sid: "Tables",
             Effect: "Allow",
-            Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+            Action: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query"],
             Resource: each((r) => `arn:aws:dynamodb:${r}:${ACCOUNT}:table/cascading-etl-*`),
           },
           {
             Sid: "Queues",
             Effect: "Allow",
-            Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage"],
+            Action: [
+              "sqs:ReceiveMessage",
+              "sqs:DeleteMessage",
+              "sqs:GetQueueAttributes",
+              "sqs:ChangeMessageVisibility",
+              "sqs:GetQueueUrl",
+              "sqs:SendMessage",
+            ],
             Resource: each((r) => `arn:aws:sqs:${r}:${ACCOUNT}:cascading-etl-*`),
           },
           {
