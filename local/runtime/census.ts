@@ -3,14 +3,8 @@
  * and what the dead-letter queues hold, without consuming any of it.
  */
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  ChangeMessageVisibilityBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
-import { chunk } from "../../functions/lib/chunk";
+import { GetQueueAttributesCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import { peekMessages } from "../ops/peek";
 
 export async function scanAttribute(
   dynamodb: DynamoDBClient,
@@ -54,38 +48,11 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
 }
 
 /**
- * Every message on a queue, left there: each is hidden while the census reads on, then
- * made visible again. Meant for dead-letter queues, which have no redrive of their own.
+ * Every message on a dead-letter queue, left there (local/ops/peek.ts says what SQS allows).
+ * No long poll: the census runs once the cascade is quiet, so what is there is visible now.
  */
 export async function peekAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const seen = new Map<string, Message>();
-  for (;;) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 30,
-      }),
-    );
-    const fresh = (Messages ?? []).filter((message) => !seen.has(message.MessageId ?? ""));
-    if (fresh.length === 0) break;
-    for (const message of fresh) seen.set(message.MessageId ?? "", message);
-  }
-  const messages = [...seen.values()];
-  for (const part of chunk(messages, 10)) {
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: part.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: 0,
-        })),
-      }),
-    );
-  }
-  return messages;
+  return peekMessages(sqs, queueUrl, { waitSeconds: 0 });
 }
 
 /** A message body as JSON, or undefined when it is not. */
